@@ -1,0 +1,33 @@
+# Two commands matter: `make demo` and `make test`. Each builds .venv by itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m aa_otel_analytics demo
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e and not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check aa_otel_analytics tests
+	$(BIN)/ruff format --check aa_otel_analytics tests
+
+format: $(STAMP)
+	$(BIN)/ruff format aa_otel_analytics tests
+	$(BIN)/ruff check --fix aa_otel_analytics tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""GA4 Measurement Protocol internals: events, limits, payloads, HTTP and drops."""

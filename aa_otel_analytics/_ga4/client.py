@@ -1,0 +1,158 @@
+"""The one place that talks HTTP to Google, with the whole retry policy.
+
+Only transient failures are retried (connection errors, timeouts, 408, 429, 5xx),
+with jittered exponential backoff, ``Retry-After`` honoured, all under one deadline
+that a shutdown shortens. Nothing here raises: every call ends in an ``Outcome``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+from opentelemetry import context as otel_context
+
+logger = logging.getLogger(__name__)
+
+_RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_BASE_BACKOFF_SECS = 0.5
+_MAX_BACKOFF_SECS = 8.0
+_USER_AGENT = "aa-otel-analytics"
+
+try:
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY as _SUPPRESS_KEY
+except ImportError:  # older API versions
+    _SUPPRESS_KEY = "suppress_instrumentation"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one send ended: ``ok`` or a drop reason, and what the server said."""
+
+    ok: bool
+    reason: str
+    status: int | None = None
+    attempts: int = 0
+    body: bytes = field(default=b"", repr=False)
+
+
+def retry_after_secs(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_secs(attempt: int) -> float:
+    base = min(_MAX_BACKOFF_SECS, _BASE_BACKOFF_SECS * 2**attempt)
+    return base * random.uniform(0.5, 1.5)
+
+
+class GAClient:
+    """POSTs bodies to the collect URL; one ``requests.Session`` per process."""
+
+    def __init__(self, request_timeout_secs: float) -> None:
+        self.request_timeout_secs = request_timeout_secs
+        self._closing = threading.Event()
+        self._session_pid = -1
+        self._session: requests.Session | None = None
+
+    def close(self) -> None:
+        """Stop waiting between retries; later sends make one short attempt."""
+        self._closing.set()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
+    def _http(self) -> requests.Session:
+        # A session inherited through fork shares its sockets with the parent.
+        if self._session is None or self._session_pid != os.getpid():
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = _USER_AGENT
+            self._session_pid = os.getpid()
+        return self._session
+
+    def post(
+        self, url: str, params: dict[str, str], body: bytes, deadline: float
+    ) -> Outcome:
+        attempt = 0
+        while True:
+            outcome, retry = self._attempt(url, params, body, deadline, attempt)
+            attempt += 1
+            if retry is None:
+                return outcome
+            if self.closing or time.monotonic() + retry > deadline:
+                return outcome
+            if self._closing.wait(retry):
+                return Outcome(False, "shutdown", outcome.status, attempt)
+
+    def _attempt(
+        self,
+        url: str,
+        params: dict[str, str],
+        body: bytes,
+        deadline: float,
+        attempt: int,
+    ) -> tuple[Outcome, float | None]:
+        """One try: the outcome, and how long to wait before another (None: don't)."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Outcome(False, "deadline", None, attempt), None
+
+        timeout = min(self.request_timeout_secs, remaining)
+        token = otel_context.attach(otel_context.set_value(_SUPPRESS_KEY, True))
+        try:
+            response = self._http().post(
+                url,
+                params=params,
+                data=body,
+                headers={"Content-Type": "application/json"},
+                timeout=(min(timeout, 3.0), timeout),
+                stream=True,
+            )
+        except requests.Timeout:
+            return Outcome(False, "timeout", None, attempt + 1), backoff_secs(attempt)
+        except requests.RequestException:
+            return Outcome(False, "network", None, attempt + 1), backoff_secs(attempt)
+        finally:
+            otel_context.detach(token)
+
+        return self._judge(response, attempt)
+
+    def _judge(
+        self, response: requests.Response, attempt: int
+    ) -> tuple[Outcome, float | None]:
+        status = response.status_code
+        try:
+            content = response.raw.read(65536, decode_content=True) or b""
+        except Exception:  # a broken body must not lose the status we already have
+            content = b""
+        finally:
+            response.close()
+        if 200 <= status < 300:
+            return Outcome(True, "ok", status, attempt + 1, content), None
+
+        outcome = Outcome(False, f"http_{status}", status, attempt + 1)
+        if status not in _RETRYABLE_STATUS:
+            return outcome, None
+
+        wait = backoff_secs(attempt)
+        told = retry_after_secs(response.headers.get("Retry-After"))
+        return outcome, wait if told is None else max(told, wait)

@@ -1,0 +1,132 @@
+"""Address events to tokens and pack them into valid Measurement Protocol bodies.
+
+Each token gets only the kinds of event it has switched on and none of the pages it
+ignores. A body holds at most 25 events and stays under GA's size limit; events too
+old for GA to accept are dropped here rather than sent to be discarded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from aa_otel_analytics._ga4 import limits
+from aa_otel_analytics._ga4.config import InstallConfig, TokenConfig
+from aa_otel_analytics._ga4.drops import drops
+from aa_otel_analytics._ga4.events import AnalyticsEvent, EventKind
+
+UNKNOWN_VERSION = "not-installed"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One HTTP request's worth of events for one token."""
+
+    token: TokenConfig
+    body: bytes = field(repr=False)
+    event_counts: dict[str, int]
+
+    @property
+    def size(self) -> int:
+        return sum(self.event_counts.values())
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return UNKNOWN_VERSION
+
+
+def user_properties() -> dict[str, dict[str, str]]:
+    limit = limits.MAX_USER_PROPERTY_VALUE
+    return {
+        "allianceauth_version": {"value": _version("allianceauth")[:limit]},
+        "aa_otel_version": {"value": _version("aa-otel-analytics")[:limit]},
+    }
+
+
+def _wants(token: TokenConfig, event: AnalyticsEvent) -> bool:
+    if event.kind is EventKind.PAGE_VIEW:
+        return token.page_views and not token.ignores(event.path)
+    if event.kind is EventKind.TASK:
+        return token.tasks
+    return token.stats
+
+
+def _fresh(events: Iterable[AnalyticsEvent], now_micros: int) -> list[AnalyticsEvent]:
+    oldest = now_micros - limits.SAFE_EVENT_AGE_MICROS
+    return [
+        _clamped(e, now_micros) if e.timestamp_micros > now_micros else e
+        for e in events
+        if e.timestamp_micros >= oldest
+    ]
+
+
+def _clamped(event: AnalyticsEvent, now_micros: int) -> AnalyticsEvent:
+    return AnalyticsEvent(event.kind, event.name, event.params, now_micros, event.path)
+
+
+def _event_json(event: AnalyticsEvent) -> dict[str, object]:
+    return {
+        "name": event.name,
+        "params": event.params,
+        "timestamp_micros": event.timestamp_micros,
+    }
+
+
+def _encode(parts: list[str], head: str) -> bytes:
+    return (head + ",".join(parts) + "]}").encode()
+
+
+def _chunks(
+    token: TokenConfig, events: list[AnalyticsEvent], head: str
+) -> Iterator[Batch]:
+    parts: list[str] = []
+    counts: Counter[str] = Counter()
+    size = len(head) + 2
+    for event in events:
+        # ensure_ascii (the default) makes characters and bytes the same count.
+        part = json.dumps(_event_json(event), separators=(",", ":"))
+        if size + len(part) + 1 > limits.MAX_BODY_BYTES and not parts:
+            drops.add("too_large")
+            continue
+        full = len(parts) >= limits.MAX_EVENTS_PER_REQUEST
+        if full or size + len(part) + 1 > limits.MAX_BODY_BYTES:
+            yield Batch(token, _encode(parts, head), dict(counts))
+            parts, counts, size = [], Counter(), len(head) + 2
+        parts.append(part)
+        counts[event.name] += 1
+        size += len(part) + 1
+    if parts:
+        yield Batch(token, _encode(parts, head), dict(counts))
+
+
+def build_batches(
+    events: Iterable[AnalyticsEvent],
+    config: InstallConfig,
+    now_micros: int | None = None,
+) -> list[Batch]:
+    now = time.time_ns() // 1000 if now_micros is None else now_micros
+    all_events = list(events)
+    fresh = _fresh(all_events, now)
+    drops.add("too_old", len(all_events) - len(fresh))
+
+    head = json.dumps(
+        {
+            "client_id": config.client_id,
+            "non_personalized_ads": True,
+            "user_properties": user_properties(),
+        },
+        separators=(",", ":"),
+    )
+    head = head[:-1] + ',"events":['
+    batches: list[Batch] = []
+    for token in config.tokens:
+        wanted = [e for e in fresh if _wants(token, e)]
+        batches.extend(_chunks(token, wanted, head))
+    return batches

@@ -1,0 +1,36 @@
+"""Startup checks for settings a person wrote, with stable ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from aa_otel_analytics.conf import conf, endpoint_problem
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    disabled = getattr(settings, "ANALYTICS_DISABLED", False)
+    if not isinstance(disabled, bool):
+        messages.append(
+            Error(
+                f"ANALYTICS_DISABLED must be True or False, not {disabled!r}; "
+                f"analytics is {'off' if disabled else 'on'} until it is fixed.",
+                id="aa_otel_analytics.E001",
+            )
+        )
+
+    endpoint = conf.ANALYTICS_ENDPOINT_RAW
+    problem = endpoint_problem(endpoint) if endpoint is not None else None
+    if problem:
+        messages.append(
+            Warning(
+                f"ANALYTICS_ENDPOINT {problem}; sending to "
+                f"{conf.ANALYTICS_ENDPOINT} instead.",
+                id="aa_otel_analytics.W002",
+            )
+        )
+    return messages

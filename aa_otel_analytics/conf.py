@@ -1,0 +1,112 @@
+"""Typed, lazy access to the settings this package reads.
+
+Every setting is read when it is used, never at import, so tests and hosts can change
+them at run time. Values of the wrong type are treated in the direction that sends
+less (a truthy non-bool ``ANALYTICS_DISABLED`` disables); ``checks.py`` reports them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_ENDPOINT = "https://www.google-analytics.com"
+
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in _TRUE_WORDS
+
+
+def endpoint_problem(value: object) -> str | None:
+    """Say what is wrong with an endpoint value, or None when it is usable."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string such as https://www.google-analytics.com"
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    if parts.query or parts.fragment:
+        return "must not have a query string or fragment"
+    return None
+
+
+class Settings:
+    """The package's settings, each property named for the setting it reads."""
+
+    def _django(self, name: str, default: Any) -> Any:
+        from django.conf import settings
+
+        return getattr(settings, name, default)
+
+    @property
+    def ANALYTICS_DISABLED(self) -> bool:
+        return bool(self._django("ANALYTICS_DISABLED", False))
+
+    @property
+    def OTEL_SDK_DISABLED(self) -> bool:
+        return _env_flag("OTEL_SDK_DISABLED")
+
+    @property
+    def DEBUG(self) -> bool:
+        return bool(self._django("DEBUG", False))
+
+    @property
+    def ANALYTICS_ENABLE_DEBUG(self) -> bool:
+        return bool(self._django("ANALYTICS_ENABLE_DEBUG", False))
+
+    @property
+    def use_debug_endpoint(self) -> bool:
+        """Django's DEBUG sends to GA's validation endpoint, as Alliance Auth does."""
+        return self.DEBUG and not self.ANALYTICS_ENABLE_DEBUG
+
+    @property
+    def ANALYTICS_ENDPOINT_RAW(self) -> object:
+        value = self._django("ANALYTICS_ENDPOINT", None)
+        if value is None:
+            value = os.environ.get("ANALYTICS_ENDPOINT") or None
+        return value
+
+    @property
+    def ANALYTICS_ENDPOINT(self) -> str:
+        """The base URL; a malformed value falls back to Google's, never to nothing."""
+        value = self.ANALYTICS_ENDPOINT_RAW
+        if value is None or endpoint_problem(value) is not None:
+            return DEFAULT_ENDPOINT
+        return str(value).strip().rstrip("/")
+
+    @property
+    def collect_url(self) -> str:
+        path = "/debug/mp/collect" if self.use_debug_endpoint else "/mp/collect"
+        return self.ANALYTICS_ENDPOINT + path
+
+    @property
+    def ANALYTICS_CONFIG_REFRESH_SECS(self) -> float:
+        return _positive_float(self._django("ANALYTICS_CONFIG_REFRESH_SECS", 60), 60)
+
+    @property
+    def ANALYTICS_REQUEST_TIMEOUT_SECS(self) -> float:
+        return _positive_float(self._django("ANALYTICS_REQUEST_TIMEOUT_SECS", 5), 5)
+
+    @property
+    def ANALYTICS_EXPORT_DEADLINE_SECS(self) -> float:
+        return _positive_float(self._django("ANALYTICS_EXPORT_DEADLINE_SECS", 15), 15)
+
+    @property
+    def ANALYTICS_SHUTDOWN_DEADLINE_SECS(self) -> float:
+        return _positive_float(self._django("ANALYTICS_SHUTDOWN_DEADLINE_SECS", 3), 3)
+
+    @property
+    def enabled(self) -> bool:
+        return not (self.ANALYTICS_DISABLED or self.OTEL_SDK_DISABLED)
+
+
+def _positive_float(value: object, default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return default
+    return float(value)
+
+
+conf = Settings()

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from aa_otel_analytics import analytics_event, force_flush
+
+
+class Command(BaseCommand):
+    help = "Queue the demo's tasks and report one custom event."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from aa_otel_analytics.demo import tasks
+        from aa_otel_analytics.tasks import analytics_daily_stats
+
+        tasks.add.delay(2, 3)
+        tasks.add.delay(40, 2)
+        tasks.fail.delay(90000001)
+        tasks.retry_once.delay("k-1")
+        tasks.update_characters.delay(12)
+        analytics_daily_stats.delay()
+        analytics_event("demo.command", "demo_enqueue", label="queued", value=6)
+        force_flush(10_000)
+        self.stdout.write("queued 6 tasks")

@@ -1,0 +1,1 @@
+"""Telemetry out: OpenTelemetry exporters that speak GA4 Measurement Protocol."""

@@ -1,0 +1,1 @@
+"""Telemetry in: OpenTelemetry's Django and Celery instrumentation, with our hooks."""

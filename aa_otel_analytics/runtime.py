@@ -1,0 +1,166 @@
+"""Per-process wiring: providers, processors, instrumentation and flushing.
+
+``setup()`` runs from ``AppConfig.ready()`` in every web and worker process and again
+from Celery's ``worker_process_init``; only the first call in a process does
+anything. Forked children (gunicorn ``--preload``, Celery prefork) inherit the
+wiring: the SDK restarts its batch thread after a fork and our HTTP client opens
+new sockets. Pool children leave through ``os._exit``, so they flush on
+``worker_process_shutdown``; other processes flush at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from dataclasses import dataclass
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from aa_otel_analytics._ga4.sender import GASender
+from aa_otel_analytics.conf import conf
+from aa_otel_analytics.exporters.metric_exporter import GAStatsExporter
+from aa_otel_analytics.exporters.span_exporter import GASpanExporter
+from aa_otel_analytics.exporters.span_filter import AnalyticsSpanProcessor
+from aa_otel_analytics.stats.install_stats import InstallStats, on_demand_reader
+
+logger = logging.getLogger(__name__)
+
+TRACER_NAME = "aa_otel_analytics"
+_EXIT_FLUSH_MILLIS = 5_000
+
+
+@dataclass
+class Runtime:
+    """Everything ``setup()`` built in this process."""
+
+    sender: GASender
+    span_exporter: GASpanExporter
+    processor: AnalyticsSpanProcessor
+    tracer_provider: trace.TracerProvider
+    owns_provider: bool
+    stats: InstallStats
+
+    def tracer(self) -> trace.Tracer:
+        return self.tracer_provider.get_tracer(TRACER_NAME)
+
+
+_lock = threading.Lock()
+_runtime: Runtime | None = None
+
+
+def current() -> Runtime | None:
+    return _runtime
+
+
+def _attach_processor(processor: AnalyticsSpanProcessor) -> tuple[object, bool]:
+    """Join the host's SDK tracer provider, or install ours when there is none."""
+    existing = trace.get_tracer_provider()
+    if hasattr(existing, "add_span_processor"):
+        existing.add_span_processor(processor)
+        return existing, False
+
+    if not isinstance(existing, trace.ProxyTracerProvider):
+        logger.warning("analytics off: the global tracer provider is not the SDK's")
+        return existing, False
+
+    provider = TracerProvider(resource=Resource.create(), shutdown_on_exit=False)
+    provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    return provider, True
+
+
+def _instrument() -> None:
+    from aa_otel_analytics.instrumentation.celery import instrument_celery
+    from aa_otel_analytics.instrumentation.django import instrument_django
+
+    instrument_django()
+    instrument_celery()
+
+
+def setup() -> bool:
+    """Wire analytics into this process once; False when analytics is off."""
+    global _runtime
+    with _lock:
+        if _runtime is not None:
+            return True
+        if not conf.enabled:
+            logger.debug("analytics disabled; nothing set up")
+            return False
+
+        sender = GASender()
+        exporter = GASpanExporter(sender)
+        processor = AnalyticsSpanProcessor(BatchSpanProcessor(exporter))
+        provider, owned = _attach_processor(processor)
+        stats = InstallStats(on_demand_reader(GAStatsExporter(sender)))
+        _runtime = Runtime(
+            sender=sender,
+            span_exporter=exporter,
+            processor=processor,
+            tracer_provider=provider,  # type: ignore[arg-type]
+            owns_provider=owned,
+            stats=stats,
+        )
+        _instrument()
+        atexit.register(_flush_at_exit)
+        _connect_worker_signals()
+        logger.debug("analytics set up")
+        return True
+
+
+def force_flush(timeout_millis: int = 30_000) -> bool:
+    """Send everything pending now; True when it all went out in time."""
+    runtime = _runtime
+    if runtime is None:
+        return True
+
+    try:
+        return runtime.processor.force_flush(timeout_millis)
+    except Exception:  # never into the host
+        logger.debug("force_flush failed", exc_info=True)
+        return False
+
+
+def _flush_at_exit() -> None:
+    runtime = _runtime
+    if runtime is None:
+        return
+
+    runtime.span_exporter.sender.client.close()
+    force_flush(_EXIT_FLUSH_MILLIS)
+
+
+def _on_worker_process_shutdown(**kwargs: object) -> None:
+    _flush_at_exit()
+
+
+def _on_worker_process_init(**kwargs: object) -> None:
+    setup()
+
+
+def _connect_worker_signals() -> None:
+    from celery import signals
+
+    signals.worker_process_init.connect(_on_worker_process_init, weak=False)
+    signals.worker_process_shutdown.connect(_on_worker_process_shutdown, weak=False)
+
+
+def shutdown() -> None:
+    """Undo ``setup()``; for tests and for hosts that reconfigure at run time."""
+    global _runtime
+    with _lock:
+        runtime, _runtime = _runtime, None
+    if runtime is None:
+        return
+
+    from aa_otel_analytics.instrumentation.celery import uninstrument_celery
+    from aa_otel_analytics.instrumentation.django import uninstrument_django
+
+    uninstrument_django()
+    uninstrument_celery()
+    runtime.processor.shutdown()
+    runtime.stats.shutdown()
+    atexit.unregister(_flush_at_exit)

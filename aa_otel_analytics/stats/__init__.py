@@ -1,0 +1,1 @@
+"""Daily install statistics, measured as OpenTelemetry observable gauges."""
