@@ -20,6 +20,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from aa_otel_analytics._ga4 import redaction
 from aa_otel_analytics._ga4.sender import GASender
 from aa_otel_analytics.conf import conf
 from aa_otel_analytics.exporters.metric_exporter import GAStatsExporter
@@ -91,6 +92,7 @@ def setup() -> bool:
             logger.debug("analytics disabled; nothing set up")
             return False
 
+        redaction.install()
         sender = GASender()
         exporter = GASpanExporter(sender)
         processor = AnalyticsSpanProcessor(BatchSpanProcessor(exporter))

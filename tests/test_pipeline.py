@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from aa_otel_analytics import analytics_event
@@ -221,3 +223,40 @@ def test_ga_down_breaks_neither_pages_nor_tasks(analytics, receiver, client, set
     runtime.force_flush(10_000)
     assert drops.snapshot().get("network", 0) >= 2
     assert receiver.received == []
+
+
+def test_our_own_tasks_are_not_reported(analytics, receiver):
+    analytics_daily_stats.delay()
+    flush()
+
+    assert task_events(receiver) == []
+    assert stats_events(receiver)
+
+
+def test_analytics_event_is_importable_from_the_tasks_module():
+    from aa_otel_analytics import analytics_event as top
+    from aa_otel_analytics.tasks import analytics_event as from_tasks
+
+    assert top is from_tasks
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_the_secret_never_reaches_the_log(
+    analytics, receiver, client, caplog, settings, reachable
+):
+    if not reachable:
+        settings.ANALYTICS_ENDPOINT = "http://127.0.0.1:9"
+        settings.ANALYTICS_EXPORT_DEADLINE_SECS = 0.5
+    from aa_otel_analytics._ga4 import config, sender
+
+    config._log.reset()
+    sender._log.reset()
+    with caplog.at_level(logging.DEBUG):
+        client.get("/")
+        tasks.fail.delay(1)
+        flush()
+
+    assert "/mp/collect" in caplog.text or "dropped" in caplog.text
+    assert "KLlpjLZ-SRGozS5f5wb_kw" not in caplog.text
+    ours = [r for r in caplog.records if r.name.startswith("aa_otel_analytics")]
+    assert not any(r.exc_info for r in ours), "no tracebacks from us"
