@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 
+from aa_otel_analytics.receiver.faults import Fault
 from aa_otel_analytics.receiver.server import GAReceiver
 
 _DEFAULT_HOST = "127.0.0.1"
@@ -41,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=_DEFAULT_PORT,
         help="TCP port, 0 for any free one (default: %(default)s)",
     )
+    parser.add_argument(
+        "--fault",
+        choices=[fault.value for fault in Fault],
+        default=Fault.NONE.value,
+        help="misbehave on purpose, to test senders (default: %(default)s)",
+    )
     return parser
 
 
@@ -63,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_line(line)
 
     try:
-        receiver = GAReceiver(args.host, args.port, echo=echo)
+        receiver = GAReceiver(args.host, args.port, echo=echo, fault=Fault(args.fault))
     except ValueError as exc:
         print(f"receiver: {exc}", file=sys.stderr)
         return 2

@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from aa_otel_analytics.receiver.faults import GARBAGE_BODY, Fault
 from aa_otel_analytics.receiver.validation import validate_request
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ _COLLECT_PATH = "/mp/collect"
 _DEBUG_COLLECT_PATH = "/debug/mp/collect"
 _RECEIVED_PATH = "/_receiver/received"
 _CLEAR_PATH = "/_receiver/clear"
+_FAULT_PATH = "/_receiver/fault"
+_MAX_HANG_SECS = 300.0
 
 # Far above GA's 130 kB limit, so oversize bodies are still recorded and reported,
 # yet small enough that a runaway sender cannot fill the test process's memory.
@@ -84,6 +87,12 @@ class GAReceiver:
         port: The TCP port; 0 picks a free one. Defaults to 0.
         echo: Called with one short line per request, from the handler thread.
             Defaults to None (silent).
+        fault: How to answer collect requests; settable while running (also
+            through ``POST /_receiver/fault?mode=hang``). Defaults to
+            ``Fault.NONE``, answering as GA does.
+        slow_secs: The delay of ``Fault.SLOW``. Defaults to 5 seconds.
+        retry_after_secs: The ``Retry-After`` of ``Fault.RATE_LIMIT``. Defaults
+            to 1 second.
     """
 
     def __init__(
@@ -92,7 +101,15 @@ class GAReceiver:
         port: int = 0,
         *,
         echo: Callable[[str], None] | None = None,
+        fault: Fault = Fault.NONE,
+        slow_secs: float = 5.0,
+        retry_after_secs: int = 1,
     ) -> None:
+        self.fault = Fault(fault)
+        self.slow_secs = slow_secs
+        self.retry_after_secs = retry_after_secs
+        self._attempts: Counter[str] = Counter()
+        self._stopping = threading.Event()
         self._host = _loopback_host(host)
         self._port = port
         self._echo = echo
@@ -115,6 +132,7 @@ class GAReceiver:
             name=_THREAD_NAME,
             daemon=True,
         )
+        self._stopping.clear()
         thread.start()
         self._server, self._thread = server, thread
         logger.debug("receiver: started url=%s", self.url)
@@ -127,6 +145,7 @@ class GAReceiver:
             return
 
         self._server = self._thread = None
+        self._stopping.set()
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -173,6 +192,16 @@ class GAReceiver:
             for event in _events_of(request.body)
             if name is None or event.get("name") == name
         ]
+
+    @property
+    def attempts(self) -> dict[str, int]:
+        """Collect requests seen per fault mode, delivered or not."""
+        with self._lock:
+            return dict(self._attempts)
+
+    def _count_attempt(self, fault: Fault) -> None:
+        with self._lock:
+            self._attempts[fault.value] += 1
 
     def invalid_count(self) -> int:
         return sum(1 for request in self.received if request.messages)
@@ -290,6 +319,14 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         if raw is None:
             return
 
+        fault = self.receiver.fault
+        self.receiver._count_attempt(fault)
+        if not fault.accepts:
+            self._misbehave(fault)
+            return
+        if fault is Fault.SLOW:
+            self.receiver._stopping.wait(self.receiver.slow_secs)
+
         split = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(split.query).items()}
         request = ReceivedRequest(
@@ -308,7 +345,28 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         self.receiver._emit(_describe(self.command, request))
         self._answer_collect(request)
 
+    def _misbehave(self, fault: Fault) -> None:
+        path = urlsplit(self.path).path
+        self.receiver._emit(f"{self.command} {path} fault={fault.value}")
+        if fault is Fault.HANG:
+            self.receiver._stopping.wait(_MAX_HANG_SECS)
+            self.close_connection = True
+            return
+        if fault is Fault.RATE_LIMIT:
+            self.send_response(HTTPStatus.TOO_MANY_REQUESTS)
+            self.send_header("Retry-After", str(self.receiver.retry_after_secs))
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            return
+
+        self._send(HTTPStatus.INTERNAL_SERVER_ERROR)
+
     def _answer_collect(self, request: ReceivedRequest) -> None:
+        if self.receiver.fault is Fault.GARBAGE:
+            self._send(HTTPStatus.OK, GARBAGE_BODY, "application/json")
+            return
+
         # GA answers 2xx even to invalid payloads; only the debug path says why.
         if request.path != _DEBUG_COLLECT_PATH:
             self._send(HTTPStatus.NO_CONTENT)
@@ -322,6 +380,16 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
 
     def _clear(self) -> None:
         self.receiver.clear()
+        self._send(HTTPStatus.NO_CONTENT)
+
+    def _set_fault(self) -> None:
+        self._discard_body()
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            self.receiver.fault = Fault(query.get("mode", [""])[0])
+        except ValueError:
+            self._send(HTTPStatus.BAD_REQUEST)
+            return
         self._send(HTTPStatus.NO_CONTENT)
 
     def _read_body(self) -> bytes | None:
@@ -388,6 +456,7 @@ _ROUTES: dict[tuple[str, str], Callable[[_ReceiverHandler], None]] = {
     ("POST", _DEBUG_COLLECT_PATH): _ReceiverHandler._collect,
     ("GET", _RECEIVED_PATH): _ReceiverHandler._list_received,
     ("POST", _CLEAR_PATH): _ReceiverHandler._clear,
+    ("POST", _FAULT_PATH): _ReceiverHandler._set_fault,
 }
 
 
