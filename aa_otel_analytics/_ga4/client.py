@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import requests
 from opentelemetry import context as otel_context
 
+from aa_otel_analytics._ga4 import redaction
+
 logger = logging.getLogger(__name__)
 
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -48,7 +50,7 @@ def retry_after_secs(value: str | None, now: float | None = None) -> float | Non
         return None
 
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -68,6 +70,7 @@ class GAClient:
     """POSTs bodies to the collect URL; one ``requests.Session`` per process."""
 
     def __init__(self, request_timeout_secs: float) -> None:
+        redaction.install()
         self.request_timeout_secs = request_timeout_secs
         self._closing = threading.Event()
         self._session_pid = -1

@@ -37,7 +37,10 @@ def clean_text(value: object, max_chars: int = MAX_VALUE_CHARS) -> str:
     elif isinstance(value, str):
         text = value
     elif isinstance(value, (bool, int, float)):
-        text = str(value)
+        try:
+            text = str(value)
+        except ValueError:  # an int too long to print
+            text = type(value).__name__
     else:
         text = type(value).__name__
     text = _CONTROL.sub(" ", text).strip()

@@ -92,7 +92,7 @@ def _chunks(
     for event in events:
         # ensure_ascii (the default) makes characters and bytes the same count.
         part = json.dumps(_event_json(event), separators=(",", ":"))
-        if size + len(part) + 1 > limits.MAX_BODY_BYTES and not parts:
+        if len(head) + 2 + len(part) + 1 > limits.MAX_BODY_BYTES:
             drops.add("too_large")
             continue
         full = len(parts) >= limits.MAX_EVENTS_PER_REQUEST

@@ -17,11 +17,12 @@ from aa_otel_analytics._ga4.limits import LONG_VALUE_CHARS, clean_text
 PLACEHOLDER_ORIGIN = "https://allianceauth.invalid"
 
 _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
-_ANCHORS = re.compile(r"\\A|\\Z|\\z|(?<!\\)\^|(?<!\\)\$")
+_ANCHORS = re.compile(r"\\A|\\Z|\\z|\\b|\\B|(?<!\\)\^|(?<!\\)\$")
+_REGEX_SYNTAX = re.compile(r"[\[\](){}*+?|]")
 _ESCAPED = re.compile(r"\\(.)")
 _UNSAFE = re.compile(r"[^A-Za-z0-9/<>:._~\-]")
 _CLASS_OR_WILDCARD = re.compile(
-    r"(\[(\\.|[^\]])*\]|\\[dDwWsS]|(?<!\\)\.)([*+?]|\{\d*,?\d*\})*"
+    r"(\[(\\.|[^\]\\])*\]|\\[dDwWsS]|(?<!\\)\.)([*+?]|\{\d*,?\d*\})*"
 )
 
 
@@ -66,7 +67,11 @@ def _group_end(pattern: str, start: int) -> int:
 
 
 def _looks_like_regex(route: str) -> bool:
-    return route.startswith("^") or route.endswith("$") or "(?" in route
+    return (
+        route.startswith("^")
+        or route.endswith("$")
+        or _REGEX_SYNTAX.search(route) is not None
+    )
 
 
 @lru_cache(maxsize=2048)

@@ -52,7 +52,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env(workdir: Path, endpoint: str) -> dict[str, str]:
+def site_env(workdir: Path, endpoint: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE=SETTINGS,
@@ -67,7 +67,7 @@ def _env(workdir: Path, endpoint: str) -> dict[str, str]:
 
 
 @contextmanager
-def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[Any]:
+def managed_process(args: list[str], env: dict[str, str], log: Path) -> Iterator[Any]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             args,
@@ -94,7 +94,25 @@ def stop(proc: subprocess.Popen[bytes], timeout_secs: float = 20.0) -> None:
         proc.wait(5)
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
+def gunicorn_command(port: int, workers: int = 2) -> list[str]:
+    """gunicorn as Alliance Auth runs it, with ``--preload`` (setup before fork)."""
+    return [
+        sys.executable, "-m", "gunicorn", "aa_otel_analytics.demo.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--preload",
+    ]  # fmt: skip
+
+
+def worker_command(concurrency: int = 2, *extra: str) -> list[str]:
+    """A Celery prefork worker; pool children are forked from a set-up master."""
+    return [
+        sys.executable, "-m", "celery", "-A", "aa_otel_analytics.demo", "worker",
+        "--pool", "prefork", "--concurrency", str(concurrency),
+        "--loglevel", "WARNING",
+        "--without-heartbeat", "--without-gossip", "--without-mingle", *extra,
+    ]  # fmt: skip
+
+
+def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "django", *args],
         env=env,
@@ -104,7 +122,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _wait_http(url: str, timeout_secs: float) -> None:
+def wait_http(url: str, timeout_secs: float) -> None:
     deadline = time.monotonic() + timeout_secs
     while time.monotonic() < deadline:
         try:
@@ -139,28 +157,23 @@ def _wait_complete(endpoint: str, timeout_secs: float) -> None:
 
 
 def run_site(workdir: Path, endpoint: str, echo: Any) -> list[tuple[str, int]]:
-    env = _env(workdir, endpoint)
+    env = site_env(workdir, endpoint)
     echo(f"demo: migrating a new SQLite database in {workdir}")
-    _manage(env, "migrate", "--verbosity", "0")
+    manage(env, "migrate", "--verbosity", "0")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = [
-        sys.executable, "-m", "gunicorn", "aa_otel_analytics.demo.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload",
-    ]  # fmt: skip
-    worker = [
-        sys.executable, "-m", "celery", "-A", "aa_otel_analytics.demo", "worker",
-        "--pool", "prefork", "--concurrency", "2", "--loglevel", "WARNING",
-        "--without-heartbeat", "--without-gossip", "--without-mingle",
-    ]  # fmt: skip
     with ExitStack() as stack:
-        stack.enter_context(_process(gunicorn, env, workdir / "gunicorn.log"))
-        stack.enter_context(_process(worker, env, workdir / "worker.log"))
-        _wait_http(base + "/health/", 30)
+        stack.enter_context(
+            managed_process(gunicorn_command(port), env, workdir / "gunicorn.log")
+        )
+        stack.enter_context(
+            managed_process(worker_command(), env, workdir / "worker.log")
+        )
+        wait_http(base + "/health/", 30)
         echo(f"demo: site on {base}, Celery worker started")
         statuses = _visit(base)
         echo(f"demo: visited {len(statuses)} pages, queueing tasks")
-        _manage(env, "demo_enqueue")
+        manage(env, "demo_enqueue")
         _wait_complete(endpoint, _WAIT_SECS)
         echo("demo: stopping the site and the worker (they flush on the way out)")
     return statuses

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from aa_otel_analytics import analytics_event, force_flush
 
@@ -10,9 +10,20 @@ from aa_otel_analytics import analytics_event, force_flush
 class Command(BaseCommand):
     help = "Queue the demo's tasks and report one custom event."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--adds", type=int, default=0, help="queue only this many add tasks"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         from aa_otel_analytics.demo import tasks
         from aa_otel_analytics.tasks import analytics_daily_stats
+
+        if options["adds"]:
+            for index in range(options["adds"]):
+                tasks.add.delay(index, 0)
+            self.stdout.write(f"queued {options['adds']} add tasks")
+            return
 
         tasks.add.delay(2, 3)
         tasks.add.delay(40, 2)
