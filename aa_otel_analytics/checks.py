@@ -33,4 +33,30 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="aa_otel_analytics.W002",
             )
         )
+    messages.extend(_check_durations())
+    return messages
+
+
+_DURATIONS = (
+    "ANALYTICS_CONFIG_REFRESH_SECS",
+    "ANALYTICS_REQUEST_TIMEOUT_SECS",
+    "ANALYTICS_EXPORT_DEADLINE_SECS",
+    "ANALYTICS_SHUTDOWN_DEADLINE_SECS",
+)
+
+
+def _check_durations() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name in _DURATIONS:
+        value = getattr(settings, name, None)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            messages.append(
+                Warning(
+                    f"{name} must be a positive number of seconds, not {value!r}; "
+                    f"the default is used.",
+                    id="aa_otel_analytics.W003",
+                )
+            )
     return messages

@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-
-PRELUDE = """
-import json, logging, threading
-logging.basicConfig(level=logging.WARNING)
-warnings = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        warnings.append(record.getMessage())
-logging.getLogger().addHandler(Keep(level=logging.WARNING))
-"""
+from tests.scripting import run_script
 
 RUN = """
 import django
@@ -33,32 +17,8 @@ Client().get("/fleet/3/")
 tasks.add.delay(1, 2)
 force_flush(5000)
 from opentelemetry import trace
-result = {"provider": type(trace.get_tracer_provider()).__name__,
-          "warnings": warnings}
+result["provider"] = type(trace.get_tracer_provider()).__name__
 """
-
-
-def run_script(receiver, tmp_path, body: str, **env_extra) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.process_settings",
-        AA_DEMO_DB=str(tmp_path / "db.sqlite3"),
-        ANALYTICS_ENDPOINT=receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY="50",
-        PYTHONPATH=str(ROOT),
-    )
-    env.update(env_extra)
-    script = PRELUDE + body + "\nprint(json.dumps(result))\n"
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 HOST_PROVIDER = """
@@ -137,8 +97,8 @@ def wrapper(execute, sql, params, many, context):
 with connection.execute_wrapper(wrapper):
     django.setup()
 from aa_otel_analytics import runtime
-result = {"queries": queries, "connects": connects,
-          "active": runtime.current() is not None}
+result.update(queries=queries, connects=connects,
+              active=runtime.current() is not None)
 """
     result = run_script(receiver, tmp_path, body, AA_DEMO_DB="/nonexistent/x.db")
 

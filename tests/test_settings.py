@@ -100,3 +100,13 @@ def test_good_settings_pass_the_checks(settings):
     settings.ANALYTICS_ENDPOINT = "https://proxy.example.org/ga"
 
     assert [m.id for m in run_checks() if m.id.startswith("aa_otel")] == []
+
+
+@pytest.mark.parametrize("value", ["60", -1, 0, True, None])
+def test_a_bad_duration_is_a_startup_warning_and_falls_back(settings, value):
+    settings.ANALYTICS_CONFIG_REFRESH_SECS = value
+
+    ids = [m.id for m in run_checks()]
+
+    assert ("aa_otel_analytics.W003" in ids) is (value is not None)
+    assert conf.ANALYTICS_CONFIG_REFRESH_SECS == 60

@@ -28,3 +28,8 @@ def retry_once(self, key: str) -> bool:  # type: ignore[no-untyped-def]
 def update_characters(count: int) -> int:
     analytics_event("demo.characters", "update_characters", label="bulk", value=count)
     return count
+
+
+@shared_task
+def echo(text: str, *, note: str = "") -> str:
+    return text + note
