@@ -12,6 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_ENDPOINT = "https://www.google-analytics.com"
+DEFAULT_DAILY_BUDGET = 50_000
+GA_DAILY_LIMIT = 100_000
+AGGREGATION_MODES = ("auto", "always")
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -97,6 +100,29 @@ class Settings:
     @property
     def ANALYTICS_SHUTDOWN_DEADLINE_SECS(self) -> float:
         return _positive_float(self._django("ANALYTICS_SHUTDOWN_DEADLINE_SECS", 3), 3)
+
+    @property
+    def ANALYTICS_DAILY_EVENT_BUDGET(self) -> int:
+        value = self._django("ANALYTICS_DAILY_EVENT_BUDGET", DEFAULT_DAILY_BUDGET)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1000:
+            return DEFAULT_DAILY_BUDGET
+        return min(value, GA_DAILY_LIMIT)
+
+    @property
+    def ANALYTICS_AGGREGATION(self) -> str:
+        value = self._django("ANALYTICS_AGGREGATION", "auto")
+        return value if value in AGGREGATION_MODES else "auto"
+
+    @property
+    def ANALYTICS_AGGREGATION_INTERVAL_SECS(self) -> float:
+        value = self._django("ANALYTICS_AGGREGATION_INTERVAL_SECS", 900)
+        return _positive_float(value, 900)
+
+    @property
+    def ANALYTICS_DETAIL_SHARE(self) -> float:
+        value = self._django("ANALYTICS_DETAIL_SHARE", 0.5)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok and 0 <= value <= 1 else 0.5
 
     @property
     def enabled(self) -> bool:

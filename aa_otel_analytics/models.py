@@ -80,3 +80,24 @@ class AnalyticsTokens(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AnalyticsDailyUsage(models.Model):
+    """Events this install sent on one UTC day, shared by all its processes.
+
+    GA keeps at most 100,000 events per user (here: per install) per day; every
+    process reserves from the same row before it sends, one write per batch.
+    """
+
+    day = models.DateField(unique=True)
+    used = models.PositiveIntegerField(default=0)
+    detail = models.PositiveIntegerField(default=0)
+    aggregated = models.PositiveIntegerField(default=0)
+    stats = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("analytics daily usage")
+        verbose_name_plural = _("analytics daily usage")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.used} events"

@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from aa_otel_analytics._ga4 import redaction
 from aa_otel_analytics._ga4.sender import GASender
+from aa_otel_analytics.aggregation.recorder import Aggregator
 from aa_otel_analytics.conf import conf
 from aa_otel_analytics.exporters.metric_exporter import GAStatsExporter
 from aa_otel_analytics.exporters.span_exporter import GASpanExporter
@@ -44,6 +45,7 @@ class Runtime:
     tracer_provider: trace.TracerProvider
     owns_provider: bool
     stats: InstallStats
+    aggregator: Aggregator
 
     def tracer(self) -> trace.Tracer:
         return self.tracer_provider.get_tracer(TRACER_NAME)
@@ -94,6 +96,7 @@ def setup() -> bool:
 
         redaction.install()
         sender = GASender()
+        sender.aggregator = aggregator = Aggregator(sender)
         exporter = GASpanExporter(sender)
         processor = AnalyticsSpanProcessor(BatchSpanProcessor(exporter))
         provider, owned = _attach_processor(processor)
@@ -105,6 +108,7 @@ def setup() -> bool:
             tracer_provider=provider,  # type: ignore[arg-type]
             owns_provider=owned,
             stats=stats,
+            aggregator=aggregator,
         )
         _instrument()
         atexit.register(_flush_at_exit)
@@ -120,7 +124,9 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
         return True
 
     try:
-        return runtime.processor.force_flush(timeout_millis)
+        flushed = runtime.processor.force_flush(timeout_millis)
+        runtime.aggregator.flush(final=True, timeout_millis=timeout_millis)
+        return flushed
     except Exception:  # never into the host
         logger.debug("force_flush failed", exc_info=True)
         return False
@@ -164,5 +170,6 @@ def shutdown() -> None:
     uninstrument_django()
     uninstrument_celery()
     runtime.processor.shutdown()
+    runtime.aggregator.stop()
     runtime.stats.shutdown()
     atexit.unregister(_flush_at_exit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -19,12 +20,14 @@ def receiver() -> Iterator[GAReceiver]:
 
 
 @pytest.fixture
-def analytics(settings, receiver, db) -> Iterator[runtime.Runtime]:
+def analytics(settings, receiver, transactional_db) -> Iterator[runtime.Runtime]:
     """The real pipeline in this process, sending to ``receiver``.
 
-    The configuration is loaded here, on the test's own database connection, so
-    the export thread uses the cached copy and never needs the test database.
+    The export thread writes the daily budget on a connection of its own, so the
+    test's data is committed (``transactional_db``) rather than held in a
+    transaction; the preloaded rows are put back after each test's flush.
     """
+    preload_rows()
     settings.ANALYTICS_DISABLED = False
     settings.ANALYTICS_ENDPOINT = receiver.url
     drops_module.drops.reset()
@@ -33,6 +36,14 @@ def analytics(settings, receiver, db) -> Iterator[runtime.Runtime]:
     yield runtime.current()
     runtime.shutdown()
     config_cache.invalidate()
+
+
+def preload_rows() -> None:
+    """What migration 0002 creates: the identifier and the team's token."""
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("aa_otel_analytics.migrations.0002_preload")
+    migration.preload(django_apps, None)
 
 
 def reload_config() -> None:

@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from aa_otel_analytics._ga4.db import closing_connection
 from aa_otel_analytics._ga4.drops import RateLimitedLog
 from aa_otel_analytics.conf import conf
 
@@ -128,6 +129,10 @@ class ConfigCache:
                 self._refresh()
             return self._config
 
+    def peek(self) -> InstallConfig | None:
+        """The cached configuration, never reading the database."""
+        return self._config
+
     def invalidate(self) -> None:
         with self._lock:
             self._loaded_at = -float("inf")
@@ -135,29 +140,13 @@ class ConfigCache:
     def _refresh(self) -> None:
         self._loaded_at = time.monotonic()
         try:
-            self._config = _read_closing_connection(load_config)
+            self._config = closing_connection(load_config)
         except Exception as exc:  # the database is the host's; never fail on it
             _log.warning(
                 "config_unavailable",
                 "analytics configuration unreadable (%s); using the last one",
                 type(exc).__name__,
             )
-
-
-def _read_closing_connection(read: object) -> InstallConfig:
-    """Run ``read`` and close the connection it opened, if it opened one.
-
-    The export thread is not a request, so Django never closes its connection; left
-    open it would outlive the database server's idle timeout.
-    """
-    from django.db import connection
-
-    was_open = connection.connection is not None
-    try:
-        return read()  # type: ignore[operator,no-any-return]
-    finally:
-        if not was_open and not connection.in_atomic_block:
-            connection.close()
 
 
 config_cache = ConfigCache()

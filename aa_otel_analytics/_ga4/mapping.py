@@ -31,7 +31,13 @@ def session_id(timestamp_micros: int) -> int:
 
 
 def _common(timestamp_micros: int) -> dict[str, ParamValue]:
-    return {"engagement_time_msec": 1, "session_id": session_id(timestamp_micros)}
+    # ``count`` is 1 here and N on an aggregated event: reports sum it either way.
+    return {
+        "count": 1,
+        "aggregated": 0,
+        "engagement_time_msec": 1,
+        "session_id": session_id(timestamp_micros),
+    }
 
 
 def is_analytics_span(span: ReadableSpan) -> bool:
@@ -100,6 +106,7 @@ def _task_run(
         "label": limits.clean_text(result),
         "value": limits.clean_count(attrs.get(attr.TASK_VALUE, 0)),
         "run_time_msec": limits.clean_millis(duration_ms),
+        "run_time_max_msec": limits.clean_millis(duration_ms),
         "retries": limits.clean_count(retries),
         **_common(timestamp),
     }

@@ -106,27 +106,44 @@ def _chunks(
         yield Batch(token, _encode(parts, head), dict(counts))
 
 
-def build_batches(
-    events: Iterable[AnalyticsEvent],
-    config: InstallConfig,
-    now_micros: int | None = None,
-) -> list[Batch]:
-    now = time.time_ns() // 1000 if now_micros is None else now_micros
-    all_events = list(events)
-    fresh = _fresh(all_events, now)
-    drops.add("too_old", len(all_events) - len(fresh))
+Addressed = list[tuple[TokenConfig, list[AnalyticsEvent]]]
 
+
+def address(events: Iterable[AnalyticsEvent], config: InstallConfig) -> Addressed:
+    """Each token with the events it wants (its switches and ignore paths)."""
+    all_events = list(events)
+    return [(t, [e for e in all_events if _wants(t, e)]) for t in config.tokens]
+
+
+def _head(client_id: str) -> str:
     head = json.dumps(
         {
-            "client_id": config.client_id,
+            "client_id": client_id,
             "non_personalized_ads": True,
             "user_properties": user_properties(),
         },
         separators=(",", ":"),
     )
-    head = head[:-1] + ',"events":['
+    return head[:-1] + ',"events":['
+
+
+def pack(
+    addressed: Addressed, client_id: str, now_micros: int | None = None
+) -> list[Batch]:
+    """Bodies for already addressed events; stale ones are dropped and counted."""
+    now = time.time_ns() // 1000 if now_micros is None else now_micros
+    head = _head(client_id)
     batches: list[Batch] = []
-    for token in config.tokens:
-        wanted = [e for e in fresh if _wants(token, e)]
-        batches.extend(_chunks(token, wanted, head))
+    for token, events in addressed:
+        fresh = _fresh(events, now)
+        drops.add("too_old", len(events) - len(fresh))
+        batches.extend(_chunks(token, fresh, head))
     return batches
+
+
+def build_batches(
+    events: Iterable[AnalyticsEvent],
+    config: InstallConfig,
+    now_micros: int | None = None,
+) -> list[Batch]:
+    return pack(address(events, config), config.client_id, now_micros)

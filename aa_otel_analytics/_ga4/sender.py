@@ -6,25 +6,42 @@ task. It never raises and never blocks longer than its deadline.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
+from aa_otel_analytics._ga4.budget import budget, clock, utc_day
 from aa_otel_analytics._ga4.client import GAClient, Outcome
 from aa_otel_analytics._ga4.config import ConfigCache, config_cache
 from aa_otel_analytics._ga4.drops import RateLimitedLog, drops
-from aa_otel_analytics._ga4.events import AnalyticsEvent
-from aa_otel_analytics._ga4.payload import Batch, build_batches
+from aa_otel_analytics._ga4.events import AnalyticsEvent, EventKind
+from aa_otel_analytics._ga4.payload import Addressed, Batch, address, pack
 from aa_otel_analytics.conf import conf
 
 logger = logging.getLogger(__name__)
 _log = RateLimitedLog(logger)
 
 
+class Recorder(Protocol):
+    def record(self, addressed: Addressed) -> None: ...
+
+
+def _needed(addressed: Addressed) -> int:
+    """Budget is per install per day, so a batch costs its largest token's share."""
+    return max((len(events) for _, events in addressed), default=0)
+
+
 class GASender:
-    """Sends events to every token that wants them."""
+    """Sends events to every token that wants them, within the daily budget.
+
+    Page views and task events go one by one while the budget's detail share
+    lasts (and ``ANALYTICS_AGGREGATION`` is ``"auto"``); after that, and always in
+    ``"always"`` mode, they are handed to the ``aggregator`` to be counted.
+    """
 
     def __init__(
         self, client: GAClient | None = None, config: ConfigCache | None = None
@@ -35,6 +52,8 @@ class GASender:
         self.sent_events = 0
         self.sent_requests = 0
         self.last_success: dict[str, float] = {}
+        self.aggregator: Recorder | None = None
+        self._aggregating_day: dt.date | None = None
 
     def send(self, events: Sequence[AnalyticsEvent]) -> bool:
         """True when every batch was accepted (or there was nothing to send)."""
@@ -46,8 +65,41 @@ class GASender:
             drops.add("config_unavailable", len(events))
             return False
 
+        stats = [e for e in events if e.kind is EventKind.STATS]
+        activity = [e for e in events if e.kind is not EventKind.STATS]
         ok = True
-        for batch in build_batches(events, config):
+        if stats:
+            addressed = address(stats, config)
+            budget.reserve("stats", _needed(addressed))
+            ok = self.send_addressed(addressed, config.client_id)
+        if activity:
+            ok = self._send_activity(address(activity, config), config.client_id) and ok
+        return ok
+
+    def _detail_allowed(self) -> bool:
+        if conf.ANALYTICS_AGGREGATION == "always" and self.aggregator is not None:
+            return False
+        return self._aggregating_day != utc_day(clock.time())
+
+    def _send_activity(self, addressed: Addressed, client_id: str) -> bool:
+        needed = _needed(addressed)
+        if needed == 0:
+            return True
+        if self._detail_allowed() and budget.reserve("detail", needed):
+            return self.send_addressed(addressed, client_id)
+        if self.aggregator is None:
+            drops.add("over_budget", needed)
+            return False
+
+        if self._aggregating_day != utc_day(clock.time()):
+            self._aggregating_day = utc_day(clock.time())
+            logger.info("analytics: aggregating page views and tasks for the day")
+        self.aggregator.record(addressed)
+        return True
+
+    def send_addressed(self, addressed: Addressed, client_id: str) -> bool:
+        ok = True
+        for batch in pack(addressed, client_id):
             ok = self._deliver(batch) and ok
         return ok
 

@@ -45,6 +45,8 @@ def stats_event(task: str, label: str, value: int, timestamp: int) -> AnalyticsE
         "result": "",
         "label": limits.clean_text(label),
         "value": max(0, int(value)),
+        "count": 1,
+        "aggregated": 0,
         "engagement_time_msec": 1,
         "session_id": session_id(timestamp),
     }

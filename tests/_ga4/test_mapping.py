@@ -24,6 +24,8 @@ PAGE_PARAMS = {
     "page_location",
     "page_title",
     "language",
+    "count",
+    "aggregated",
     "engagement_time_msec",
     "session_id",
 }
@@ -34,7 +36,10 @@ TASK_PARAMS = {
     "label",
     "value",
     "run_time_msec",
+    "run_time_max_msec",
     "retries",
+    "count",
+    "aggregated",
     "engagement_time_msec",
     "session_id",
 }
@@ -44,6 +49,8 @@ CUSTOM_PARAMS = {
     "result",
     "label",
     "value",
+    "count",
+    "aggregated",
     "engagement_time_msec",
     "session_id",
 }

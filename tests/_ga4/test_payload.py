@@ -254,7 +254,8 @@ def test_events_older_than_seventy_one_hours_are_dropped_and_counted() -> None:
     for batch in batches:
         assert [e["params"]["task"] for e in body(batch)["events"]] == ["fn3", "fn4"]
     assert len(batches) == 2
-    assert drops.snapshot() == {"too_old": 2}
+    # Like every drop reason, counted per event per token: 2 events x 2 tokens.
+    assert drops.snapshot() == {"too_old": 4}
 
 
 def test_future_timestamps_are_clamped_to_now() -> None:
