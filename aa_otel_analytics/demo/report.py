@@ -87,6 +87,8 @@ def summarize(received: list[dict[str, Any]]) -> Summary:
         ):
             summary.example = body
         for event in events:
-            summary.kinds[_kind(event)] += 1
-            summary.rows[_row(event)] += 1
+            # An aggregated event stands for ``count`` page views or task runs.
+            count = event.get("params", {}).get("count", 1)
+            summary.kinds[_kind(event)] += count
+            summary.rows[_row(event)] += count
     return summary
