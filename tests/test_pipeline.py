@@ -260,3 +260,20 @@ def test_the_secret_never_reaches_the_log(
     assert "KLlpjLZ-SRGozS5f5wb_kw" not in caplog.text
     ours = [r for r in caplog.records if r.name.startswith("aa_otel_analytics")]
     assert not any(r.exc_info for r in ours), "no tracebacks from us"
+
+
+def test_an_admin_change_reaches_the_export_thread_within_the_refresh(
+    analytics, receiver, client, settings
+):
+    import time
+
+    settings.ANALYTICS_CONFIG_REFRESH_SECS = 0.2
+    client.get("/")
+    flush()
+    AnalyticsTokens.objects.filter(pk=1).update(send_page_views=False)
+    time.sleep(0.3)
+
+    client.get("/")
+    flush()
+
+    assert len(page_views(receiver)) == 1

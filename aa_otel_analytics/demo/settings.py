@@ -91,3 +91,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"aa_otel_analytics": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# The demo and the tests can run the aggregation path too.
+ANALYTICS_AGGREGATION = os.environ.get("AA_DEMO_AGGREGATION", "auto")
+ANALYTICS_AGGREGATION_INTERVAL_SECS = float(
+    os.environ.get("AA_DEMO_AGGREGATION_INTERVAL", "900")
+)

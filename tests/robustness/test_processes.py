@@ -52,10 +52,19 @@ def visit(base: str, count: int) -> None:
 
 
 def task_values(receiver) -> Counter[int]:
-    return Counter(
-        e["params"]["value"]
-        for e in receiver.events("celery_event")
-        if e["params"]["task"] == "add"
+    values: Counter[int] = Counter()
+    for event in receiver.events("celery_event"):
+        params = event["params"]
+        if params["task"] == "add" and params["aggregated"] == 0:
+            values[params["value"]] += 1
+    return values
+
+
+def counted(receiver, name: str, task: str | None = None) -> int:
+    return sum(
+        e["params"]["count"]
+        for e in receiver.events(name)
+        if task is None or e["params"].get("task") == task
     )
 
 
@@ -85,6 +94,38 @@ def test_preloaded_web_and_prefork_workers_deliver_exactly_once(receiver, tmp_pa
     assert task_values(receiver) == Counter(range(40))
     assert "Overriding of current" not in logs(tmp_path)
     assert receiver.invalid_count() == 0
+
+
+def test_forked_processes_aggregate_without_double_counting(receiver, tmp_path):
+    with ExitStack() as stack:
+        env, base, web = start_site(
+            stack,
+            tmp_path,
+            receiver.url,
+            workers=4,
+            AA_DEMO_AGGREGATION="always",
+            AA_DEMO_AGGREGATION_INTERVAL="1",
+        )
+        start_worker(stack, env, tmp_path, 4)
+        visit(base, 40)
+        run.manage(env, "demo_enqueue", "--adds", "40")
+        receiver.wait_for(
+            lambda: (
+                counted(receiver, "page_view") >= 40
+                and counted(receiver, "celery_event", "add") >= 40
+            ),
+            60,
+        )
+
+    assert counted(receiver, "page_view") == 40
+    assert counted(receiver, "celery_event", "add") == 40
+    assert all(e["params"]["aggregated"] == 1 for e in receiver.events())
+    add_values = sum(
+        e["params"]["value"]
+        for e in receiver.events("celery_event")
+        if e["params"]["task"] == "add"
+    )
+    assert add_values == sum(range(40))
 
 
 def test_recycled_pool_children_flush_before_they_exit(receiver, tmp_path):
