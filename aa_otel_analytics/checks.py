@@ -27,10 +27,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     problem = endpoint_problem(endpoint) if endpoint is not None else None
     if problem:
         messages.append(
-            Warning(
-                f"ANALYTICS_ENDPOINT {problem}; sending to "
-                f"{conf.ANALYTICS_ENDPOINT} instead.",
-                id="aa_otel_analytics.W002",
+            Error(
+                f"ANALYTICS_ENDPOINT {problem}; nothing is sent until it is fixed.",
+                hint="For example https://www.google-analytics.com, or the URL of "
+                "your proxy; remove the setting to send to Google.",
+                id="aa_otel_analytics.E002",
             )
         )
     messages.extend(_check_durations())

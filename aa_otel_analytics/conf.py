@@ -28,7 +28,11 @@ def endpoint_problem(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return "must be a non-empty string such as https://www.google-analytics.com"
 
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an http:// or https:// URL with a host"
     if parts.query or parts.fragment:
@@ -73,17 +77,26 @@ class Settings:
         return value
 
     @property
-    def ANALYTICS_ENDPOINT(self) -> str:
-        """The base URL; a malformed value falls back to Google's, never to nothing."""
+    def ANALYTICS_ENDPOINT(self) -> str | None:
+        """The base URL, or None when the setting is malformed.
+
+        A typo in a proxy's address must not send everything to Google instead:
+        a malformed value sends nowhere (and the startup check says why).
+        """
         value = self.ANALYTICS_ENDPOINT_RAW
-        if value is None or endpoint_problem(value) is not None:
+        if value is None:
             return DEFAULT_ENDPOINT
+        if endpoint_problem(value) is not None:
+            return None
         return str(value).strip().rstrip("/")
 
     @property
-    def collect_url(self) -> str:
+    def collect_url(self) -> str | None:
+        base = self.ANALYTICS_ENDPOINT
+        if base is None:
+            return None
         path = "/debug/mp/collect" if self.use_debug_endpoint else "/mp/collect"
-        return self.ANALYTICS_ENDPOINT + path
+        return base + path
 
     @property
     def ANALYTICS_CONFIG_REFRESH_SECS(self) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from opentelemetry import trace
@@ -21,6 +22,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from aa_otel_analytics._ga4 import redaction
+from aa_otel_analytics._ga4.drops import drops
 from aa_otel_analytics._ga4.sender import GASender
 from aa_otel_analytics.aggregation.recorder import Aggregator
 from aa_otel_analytics.conf import conf
@@ -32,7 +34,6 @@ from aa_otel_analytics.stats.install_stats import InstallStats, on_demand_reader
 logger = logging.getLogger(__name__)
 
 TRACER_NAME = "aa_otel_analytics"
-_EXIT_FLUSH_MILLIS = 5_000
 
 
 @dataclass
@@ -118,18 +119,27 @@ def setup() -> bool:
 
 
 def force_flush(timeout_millis: int = 30_000) -> bool:
-    """Send everything pending now; True when it all went out in time."""
+    """Send everything pending now, within ``timeout_millis``.
+
+    Returns True only when everything went out: a batch dropped during the flush
+    (Google down, the time up) makes it False.
+    """
     runtime = _runtime
     if runtime is None:
         return True
 
+    client = runtime.sender.client
+    before = sum(drops.snapshot().values())
+    client.limit_until(time.monotonic() + timeout_millis / 1000)
     try:
         flushed = runtime.processor.force_flush(timeout_millis)
         runtime.aggregator.flush(final=True, timeout_millis=timeout_millis)
-        return flushed
     except Exception:  # never into the host
         logger.debug("force_flush failed", exc_info=True)
         return False
+    finally:
+        client.limit_until(None)
+    return flushed and sum(drops.snapshot().values()) == before
 
 
 def _flush_at_exit() -> None:
@@ -137,8 +147,8 @@ def _flush_at_exit() -> None:
     if runtime is None:
         return
 
-    runtime.span_exporter.sender.client.close()
-    force_flush(_EXIT_FLUSH_MILLIS)
+    runtime.sender.client.close()
+    force_flush(int(conf.ANALYTICS_SHUTDOWN_DEADLINE_SECS * 1000))
 
 
 def _on_worker_process_shutdown(**kwargs: object) -> None:

@@ -51,5 +51,6 @@ def reload_config() -> None:
     assert config_cache.get() is not None
 
 
-def flush() -> None:
-    assert runtime.force_flush(10_000)
+def flush(*, delivered: bool = True) -> None:
+    """Flush, and check whether everything went out (or, if not, that it did not)."""
+    assert runtime.force_flush(10_000) is delivered

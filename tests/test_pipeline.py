@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -254,7 +255,7 @@ def test_the_secret_never_reaches_the_log(
     with caplog.at_level(logging.DEBUG):
         client.get("/")
         tasks.fail.delay(1)
-        flush()
+        flush(delivered=reachable)
 
     assert "/mp/collect" in caplog.text or "dropped" in caplog.text
     assert "KLlpjLZ-SRGozS5f5wb_kw" not in caplog.text
@@ -277,3 +278,33 @@ def test_an_admin_change_reaches_the_export_thread_within_the_refresh(
     flush()
 
     assert len(page_views(receiver)) == 1
+
+
+def test_an_unnamed_pattern_is_titled_by_its_route_not_its_code(
+    analytics, receiver, client, settings
+):
+    settings.ROOT_URLCONF = "tests.urls"
+
+    client.get("/unnamed/5/")
+    flush()
+
+    [params] = page_views(receiver)
+    assert params["page_title"] == "/unnamed/<int:pk>/"
+    assert "views" not in json.dumps(params)
+
+
+def test_ignore_paths_match_without_the_script_prefix(analytics, receiver, client):
+    client.get("/user_notifications_count/3/", SCRIPT_NAME="/auth")
+    client.get("/fleet/3/", SCRIPT_NAME="/auth")
+    flush()
+
+    assert [p["page_title"] for p in page_views(receiver)] == ["fleet"]
+
+
+def test_lone_surrogates_are_replaced_not_sent(analytics, receiver):
+    analytics_event("\ud800ns", "t\udfff", label="\ud83d")
+    flush()
+
+    [request] = receiver.received
+    assert request.messages == []
+    assert "\\ud" not in json.dumps(request.body)

@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.checks import run_checks
 
+from aa_otel_analytics._ga4.drops import drops
 from aa_otel_analytics._ga4.sender import _log_validation
 from aa_otel_analytics.conf import DEFAULT_ENDPOINT, conf
 from tests.conftest import flush
@@ -84,15 +85,36 @@ def test_a_non_bool_disabled_setting_is_a_startup_error(settings, value):
 
 
 @pytest.mark.parametrize(
-    "value", ["ftp://x", "not a url", "http://127.0.0.1:1/?a=b", "", 42]
+    "value",
+    [
+        "ftp://x",
+        "not a url",
+        "127.0.0.1:8799",
+        "http://127.0.0.1:1/?a=b",
+        "http://[::1",
+        "http://127.0.0.1:99999",
+        "",
+        42,
+    ],
 )
-def test_a_malformed_endpoint_is_a_startup_warning(settings, value):
+def test_a_malformed_endpoint_is_a_startup_error_and_sends_nowhere(settings, value):
     settings.ANALYTICS_ENDPOINT = value
 
-    messages = [m for m in run_checks() if m.id == "aa_otel_analytics.W002"]
+    messages = [m for m in run_checks() if m.id == "aa_otel_analytics.E002"]
 
     assert messages and "ANALYTICS_ENDPOINT" in messages[0].msg
-    assert conf.ANALYTICS_ENDPOINT == DEFAULT_ENDPOINT
+    assert conf.collect_url is None
+
+
+def test_a_malformed_endpoint_drops_and_counts_instead_of_sending_to_google(
+    analytics, receiver, client, settings
+):
+    settings.ANALYTICS_ENDPOINT = "127.0.0.1:8799"
+    client.get("/")
+
+    flush(delivered=False)
+
+    assert drops.snapshot() == {"bad_endpoint": 1}
 
 
 def test_good_settings_pass_the_checks(settings):

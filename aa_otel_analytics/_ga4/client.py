@@ -66,6 +66,38 @@ def backoff_secs(attempt: int) -> float:
     return base * random.uniform(0.5, 1.5)
 
 
+class _Breaker:
+    """After a batch fails for a transient reason, skip the network for a while.
+
+    A Google that hangs would otherwise cost every batch its full deadline, so the
+    export thread would fall ever further behind. While open, sends fail at once
+    with the reason that opened it, and are counted like any other drop.
+    """
+
+    _FIRST_SECS = 30.0
+    _MAX_SECS = 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+        self._secs = 0.0
+        self._reason = ""
+
+    def blocked(self) -> str | None:
+        with self._lock:
+            return self._reason if time.monotonic() < self._until else None
+
+    def trip(self, reason: str) -> None:
+        with self._lock:
+            self._secs = min(self._MAX_SECS, self._secs * 2 or self._FIRST_SECS)
+            self._until = time.monotonic() + self._secs
+            self._reason = reason
+
+    def reset(self) -> None:
+        with self._lock:
+            self._until, self._secs, self._reason = 0.0, 0.0, ""
+
+
 class GAClient:
     """POSTs bodies to the collect URL; one ``requests.Session`` per process."""
 
@@ -75,6 +107,8 @@ class GAClient:
         self._closing = threading.Event()
         self._session_pid = -1
         self._session: requests.Session | None = None
+        self._breaker = _Breaker()
+        self._cap: float | None = None
 
     def close(self) -> None:
         """Stop waiting between retries; later sends make one short attempt."""
@@ -83,6 +117,14 @@ class GAClient:
     @property
     def closing(self) -> bool:
         return self._closing.is_set()
+
+    def limit_until(self, deadline: float | None) -> None:
+        """Bound every send, retries included, by one ``time.monotonic()`` deadline.
+
+        A flush must end in its time however many batches are queued; None lifts
+        the bound.
+        """
+        self._cap = deadline
 
     def _http(self) -> requests.Session:
         # A session inherited through fork shares its sockets with the parent.
@@ -93,6 +135,25 @@ class GAClient:
         return self._session
 
     def post(
+        self, url: str, params: dict[str, str], body: bytes, deadline: float
+    ) -> Outcome:
+        cap = self._cap
+        if cap is not None:
+            deadline = min(deadline, cap)
+        blocked = self._breaker.blocked()
+        if blocked is not None:
+            return Outcome(False, blocked)
+        if time.monotonic() >= deadline:
+            return Outcome(False, "deadline")
+
+        outcome = self._post(url, params, body, deadline)
+        if outcome.ok:
+            self._breaker.reset()
+        elif outcome.status is None or outcome.status in _RETRYABLE_STATUS:
+            self._breaker.trip(outcome.reason)
+        return outcome
+
+    def _post(
         self, url: str, params: dict[str, str], body: bytes, deadline: float
     ) -> Outcome:
         attempt = 0

@@ -43,6 +43,9 @@ def clean_text(value: object, max_chars: int = MAX_VALUE_CHARS) -> str:
             text = type(value).__name__
     else:
         text = type(value).__name__
+    # Cut first (a huge input must not cost the caller), then clean and cut again.
+    text = text[: max_chars * 2]
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     text = _CONTROL.sub(" ", text).strip()
     return text[:max_chars]
 

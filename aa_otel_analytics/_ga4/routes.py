@@ -19,6 +19,10 @@ PLACEHOLDER_ORIGIN = "https://allianceauth.invalid"
 _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
 _ANCHORS = re.compile(r"\\A|\\Z|\\z|\\b|\\B|(?<!\\)\^|(?<!\\)\$")
 _REGEX_SYNTAX = re.compile(r"[\[\](){}*+?|]")
+# Lookarounds and inline flags match no characters, so they leave no placeholder.
+_INVISIBLE_GROUP = re.compile(r"\(\?(<?[=!]|[aiLmsux-]+\))")
+_QUANTIFIER = re.compile(r"\{\d*,?\d*\}")
+_CODE_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}")
 _ESCAPED = re.compile(r"\\(.)")
 _UNSAFE = re.compile(r"[^A-Za-z0-9/<>:._~\-]")
 _CLASS_OR_WILDCARD = re.compile(
@@ -43,7 +47,8 @@ def _replace_groups(pattern: str) -> str:
 
         named = _NAMED_GROUP.match(pattern, index)
         end = _group_end(pattern, index)
-        out.append(f"<{named.group(1)}>" if named else "<param>")
+        if not _INVISIBLE_GROUP.match(pattern, index):
+            out.append(f"<{named.group(1)}>" if named else "<param>")
         index = end
     return "".join(out)
 
@@ -82,6 +87,8 @@ def normalize_route(route: str) -> str:
         text = _replace_groups(text)
         text = _CLASS_OR_WILDCARD.sub("<param>", text)
         text = _ANCHORS.sub("", text)
+        text = _QUANTIFIER.sub("", text)
+        text = _CODE_ESCAPE.sub(lambda m: chr(int(m.group()[2:], 16)), text)
         text = _ESCAPED.sub(r"\1", text)
         text = re.sub(r"[\[\]{}*+?|]", "", text)
 

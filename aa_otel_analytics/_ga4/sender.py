@@ -114,9 +114,11 @@ class GASender:
             "measurement_id": batch.token.measurement_id,
             "api_secret": batch.token.secret,
         }
-        outcome = self.client.post(
-            conf.collect_url, params, batch.body, self._deadline()
-        )
+        url = conf.collect_url
+        if url is None:
+            outcome = Outcome(False, "bad_endpoint")
+        else:
+            outcome = self.client.post(url, params, batch.body, self._deadline())
         if outcome.ok:
             self._record_success(batch)
             if conf.use_debug_endpoint:
@@ -150,7 +152,8 @@ def _log_validation(batch: Batch, outcome: Outcome) -> None:
     for message in messages[:5]:
         if not isinstance(message, dict):
             continue
-        logger.warning(
+        _log.warning(
+            f"validation:{message.get('validationCode')}:{message.get('fieldPath')}",
             "ga validation: token=%s code=%s field=%s: %s",
             batch.token.name,
             message.get("validationCode"),

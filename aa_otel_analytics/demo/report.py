@@ -11,12 +11,16 @@ import requests
 STATS_NAMESPACE = "allianceauth.analytics"
 
 
-def fetch_received(endpoint: str) -> list[dict[str, Any]]:
-    """The requests a receiver started by this package recorded, oldest first."""
+def fetch_received(endpoint: str, since: int = 0) -> list[dict[str, Any]]:
+    """The requests a receiver started by this package recorded, oldest first.
+
+    ``since`` skips requests that were there before, so a receiver someone else
+    is also using is read without its older traffic.
+    """
     try:
         response = requests.get(endpoint + "/_receiver/received", timeout=5)
         response.raise_for_status()
-        return list(response.json().get("requests", []))
+        return list(response.json().get("requests", []))[since:]
     except (requests.RequestException, ValueError):
         return []
 
@@ -57,10 +61,14 @@ class Summary:
     def stats(self) -> int:
         return self.kinds["stats"]
 
-    def healthy(self) -> bool:
-        return (
-            self.invalid == 0 and min(self.page_views, self.task_events, self.stats) > 0
-        )
+    def healthy(self, expected: tuple[int, int, int] | None = None) -> bool:
+        """No invalid payload, and every kind present (or exactly as expected)."""
+        counts = (self.page_views, self.task_events, self.stats)
+        if self.invalid:
+            return False
+        if expected is not None:
+            return counts == expected
+        return min(counts) > 0
 
     def table(self) -> list[str]:
         lines = [f"{'count':>5}  {'kind':<12}  {'what':<52}  detail"]

@@ -63,19 +63,12 @@ DATABASES = {
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-_BROKER_DIR = DEMO_DIR / "broker"
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
-    if os.environ.get("CELERY_BROKER_URL")
-    else {
-        "data_folder_in": str(_BROKER_DIR),
-        "data_folder_out": str(_BROKER_DIR),
-        "processed_folder": str(DEMO_DIR / "processed"),
-        "control_folder": str(DEMO_DIR / "control"),
-        "store_processed": False,
-    }
-)
+# An embedded broker in a SQLite file (kombu's SQLAlchemy transport); Redis or any
+# other broker when CELERY_BROKER_URL is set. kombu's filesystem transport can hand
+# a worker a half-written message under load, which kills the worker.
+BROKER_DB = DEMO_DIR / "broker.sqlite3"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{BROKER_DB}")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {

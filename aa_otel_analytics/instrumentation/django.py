@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 _log = RateLimitedLog(logger)
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,3}$")
+# Ignore paths are the operator's regexes; a bounded input bounds their cost.
+_MAX_PATH_CHARS = 2_000
 
 ResponseHook = Callable[[Span, Any, Any], None]
 
@@ -36,6 +38,17 @@ def _language(request: Any) -> str:
 
         code = getattr(settings, "LANGUAGE_CODE", "")
     return code[:20] if isinstance(code, str) and _LANGUAGE.match(code) else "und"
+
+
+def _title(match: Any, route: str) -> str:
+    """``namespace:name`` of the URL pattern; the route when it has no name.
+
+    Django's ``view_name`` falls back to the view's dotted Python path for unnamed
+    patterns, which names the site's own code, so it is not used.
+    """
+    if not match.url_name:
+        return route
+    return ":".join([*match.namespaces, match.url_name])
 
 
 def _is_page_view(request: Any, response: Any) -> bool:
@@ -57,9 +70,11 @@ def mark_page_view(span: Span, request: Any, response: Any) -> None:
         span.set_attributes(
             {
                 attr.PAGE_ROUTE: route,
-                attr.PAGE_TITLE: match.view_name or route,
+                attr.PAGE_TITLE: _title(match, route),
                 attr.PAGE_LANGUAGE: _language(request),
-                attr.PAGE_PATH: request.path,
+                # Without the script prefix, as Alliance Auth's ignore paths
+                # (``^/admin/.*``) are written.
+                attr.PAGE_PATH: request.path_info[:_MAX_PATH_CHARS],
             }
         )
     except Exception:  # a hook must never break a page

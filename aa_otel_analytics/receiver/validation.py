@@ -54,7 +54,9 @@ _MAX_FUTURE_MICROS = 15 * 60 * 1_000_000
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 _USER_PROPERTY_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,23}")
 _DIGITS_RE = re.compile(r"[0-9]+")
-_CONTROL_CHAR_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and lone surrogates: JSON can spell them but they are not
+# Unicode, so a strict parser may reject the whole request.
+_CONTROL_CHAR_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _TOP_LEVEL_KEYS = frozenset(
     {
@@ -587,6 +589,8 @@ def _check_walked_values(
             and path not in reported
             and _CONTROL_CHAR_RE.search(value)
         ):
-            yield _invalid(path, "Value contains a control character.")
+            yield _invalid(
+                path, "Value contains a control character or a lone surrogate."
+            )
         for key in getattr(value, "duplicates", ()):
             yield _duplicated(_join(path, key), f"Name [{key}] is given twice.")

@@ -141,3 +141,75 @@ def test_the_log_gets_one_quiet_warning_per_cause(
     assert SECRET not in text
     assert "payloadmarker" not in text and "page_location" not in text
     assert drops.snapshot()[DROP_REASON[mode]] == 3
+
+
+def test_force_flush_keeps_to_its_timeout_and_reports_failure(
+    fast_deadlines, analytics, receiver, settings
+):
+    from aa_otel_analytics import analytics_event
+
+    receiver.fault = Fault.HANG
+    for index in range(2_000):
+        analytics_event("bulk", f"t{index}")
+
+    start = time.monotonic()
+    delivered = runtime.force_flush(2_000)
+    elapsed = time.monotonic() - start
+
+    assert delivered is False
+    assert elapsed < 2 + 1 + 1, "the timeout, one request timeout, and slack"
+    assert sum(drops.snapshot().values()) == 2_000
+
+
+def test_a_failing_google_is_not_asked_again_for_a_while(
+    fast_deadlines, analytics, receiver, client, settings
+):
+    misbehave(receiver, settings, "error")
+    client.get("/")
+    runtime.force_flush(10_000)
+    tried = receiver.attempts["error"]
+
+    client.get("/")
+    runtime.force_flush(10_000)
+
+    assert receiver.attempts["error"] == tried, "the second batch skipped the network"
+    assert drops.snapshot() == {"http_500": 2}
+
+
+EXIT_SCRIPT = """
+import time, django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from aa_otel_analytics import analytics_event
+for index in range(2_000):
+    analytics_event("bulk", f"t{index}")
+print(time.monotonic(), flush=True)
+"""
+
+
+def test_exit_with_a_full_queue_and_a_hung_google_is_quick(receiver, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.scripting import ROOT
+
+    receiver.fault = Fault.HANG
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.process_settings",
+        "AA_DEMO_DB": str(tmp_path / "db.sqlite3"),
+        "ANALYTICS_ENDPOINT": receiver.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "600000",
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", EXIT_SCRIPT], env=env, stdout=subprocess.PIPE, text=True
+    )
+    process.stdout.readline()
+    start = time.monotonic()
+    assert process.wait(60) == 0
+    elapsed = time.monotonic() - start
+
+    assert elapsed < 3 + 5 + 2, "shutdown deadline, one request timeout, slack"
+    assert receiver.attempts["hang"] >= 1
