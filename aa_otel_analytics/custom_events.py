@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from aa_otel_analytics._ga4.drops import RateLimitedLog, drops
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.limits import clean_count, clean_text
 from aa_otel_analytics.instrumentation import attributes as attr
 
 logger = logging.getLogger(__name__)
-_log = RateLimitedLog(logger)
 
 EVENT_TYPES = ("Celery", "Stats")
 
@@ -40,8 +39,7 @@ def analytics_event(
     try:
         _record(namespace, task, label, result, value, event_type)
     except Exception:  # the caller's work matters more than its analytics
-        drops.add("bad_input")
-        _log.warning("bad_input", "analytics_event could not record an event")
+        absorb("analytics_event", reason="bad_input")
 
 
 def _record(

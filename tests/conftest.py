@@ -7,10 +7,36 @@ from collections.abc import Iterator
 
 import pytest
 
-from aa_otel_analytics import runtime
+from aa_otel_analytics import custom_events, runtime
 from aa_otel_analytics._ga4 import drops as drops_module
+from aa_otel_analytics._ga4 import guard
 from aa_otel_analytics._ga4.config import config_cache
+from aa_otel_analytics.exporters import (
+    aggregate_exporter,
+    metric_exporter,
+    span_exporter,
+)
+from aa_otel_analytics.instrumentation import celery as celery_hooks
+from aa_otel_analytics.instrumentation import django as django_hooks
 from aa_otel_analytics.receiver import GAReceiver
+
+
+@pytest.fixture(autouse=True)
+def loud_bugs(request, monkeypatch):
+    """Production absorbs our own failures at the host's boundary; tests must not.
+
+    A test that checks the absorbing itself marks itself ``absorbs_errors``.
+    """
+    if request.node.get_closest_marker("absorbs_errors"):
+        return
+
+    def reraise(what: str, **kwargs: object) -> None:
+        raise
+
+    for module in (guard, span_exporter, metric_exporter, aggregate_exporter):
+        monkeypatch.setattr(module, "absorb", reraise, raising=False)
+    for module in (custom_events, celery_hooks, django_hooks):
+        monkeypatch.setattr(module, "absorb", reraise)
 
 
 @pytest.fixture

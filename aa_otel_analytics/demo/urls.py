@@ -23,3 +23,5 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
+
+urlpatterns.append(path("dashboard/", views.dashboard, name="dashboard"))

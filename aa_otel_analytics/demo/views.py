@@ -46,3 +46,16 @@ def health(request: HttpRequest) -> JsonResponse:
 
 def boom(request: HttpRequest) -> HttpResponse:
     raise ValueError("kaboom with secret detail")
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """A page of realistic weight: two queries and about 20 KB of HTML."""
+    from django.contrib.auth.models import Group, User
+    from django.db.models import Count
+
+    members = User.objects.order_by("username").values(
+        "pk", "username", "first_name", "last_name", "email", "date_joined"
+    )[:40]
+    groups = Group.objects.annotate(size=Count("user")).order_by("name")
+    context = {"title": "Member dashboard", "members": members, "groups": groups}
+    return render(request, "demo/dashboard.html", context)

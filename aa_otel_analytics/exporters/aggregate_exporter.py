@@ -23,8 +23,9 @@ from opentelemetry.sdk.metrics.export import (
 
 from aa_otel_analytics._ga4.budget import budget
 from aa_otel_analytics._ga4.config import config_cache
-from aa_otel_analytics._ga4.drops import RateLimitedLog, drops
+from aa_otel_analytics._ga4.drops import drops
 from aa_otel_analytics._ga4.events import AnalyticsEvent
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.sender import GASender
 from aa_otel_analytics.aggregation import instruments as names
 from aa_otel_analytics.aggregation.pending import (
@@ -35,7 +36,6 @@ from aa_otel_analytics.aggregation.pending import (
 )
 
 logger = logging.getLogger(__name__)
-_log = RateLimitedLog(logger)
 
 DELTA = {
     Counter: AggregationTemporality.DELTA,
@@ -103,9 +103,7 @@ class GAAggregateExporter(MetricExporter):
                 self.pending.add(key, totals)
             self.send_pending()
         except Exception:  # never into the host
-            drops.add("internal_error")
-            _log.log(logging.ERROR, "internal", "analytics aggregate export failed")
-            logger.debug("analytics aggregate export failed", exc_info=True)
+            absorb("aggregate export")
             return MetricExportResult.FAILURE
         return MetricExportResult.SUCCESS
 

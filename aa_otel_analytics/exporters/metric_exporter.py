@@ -18,14 +18,13 @@ from opentelemetry.sdk.metrics.export import (
 )
 
 from aa_otel_analytics._ga4 import limits
-from aa_otel_analytics._ga4.drops import RateLimitedLog, drops
 from aa_otel_analytics._ga4.events import AnalyticsEvent, EventKind
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.mapping import CELERY_EVENT, session_id
 from aa_otel_analytics._ga4.sender import GASender
 from aa_otel_analytics.stats import install_stats as gauges
 
 logger = logging.getLogger(__name__)
-_log = RateLimitedLog(logger)
 
 NAMESPACE = "allianceauth.analytics"
 INSTALL_TASK = "send_install_stats"
@@ -100,9 +99,7 @@ class GAStatsExporter(MetricExporter):
             self.last_events = events
             ok = self.sender.send(events)
         except Exception:  # never into the host
-            drops.add("internal_error")
-            _log.log(logging.ERROR, "internal", "analytics stats export failed")
-            logger.debug("analytics stats export failed", exc_info=True)
+            absorb("stats export")
             return MetricExportResult.FAILURE
         return MetricExportResult.SUCCESS if ok else MetricExportResult.FAILURE
 

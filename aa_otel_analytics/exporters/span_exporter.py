@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from aa_otel_analytics._ga4.drops import RateLimitedLog, drops
+from aa_otel_analytics._ga4.drops import drops
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.mapping import span_to_event
 from aa_otel_analytics._ga4.sender import GASender
 
 logger = logging.getLogger(__name__)
-_log = RateLimitedLog(logger)
 
 
 class GASpanExporter(SpanExporter):
@@ -37,9 +37,7 @@ class GASpanExporter(SpanExporter):
             events = [e for e in map(span_to_event, spans) if e is not None]
             ok = self.sender.send(events)
         except Exception:  # the host must never see our bugs
-            drops.add("internal_error", len(spans))
-            _log.log(logging.ERROR, "internal", "analytics export failed")
-            logger.debug("analytics export failed", exc_info=True)
+            absorb("span export", count=len(spans))
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS if ok else SpanExportResult.FAILURE
 

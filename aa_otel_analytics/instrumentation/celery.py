@@ -16,12 +16,11 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.celery import CeleryInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 
-from aa_otel_analytics._ga4.drops import RateLimitedLog
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.limits import clean_count, clean_text
 from aa_otel_analytics.instrumentation import attributes as attr
 
 logger = logging.getLogger(__name__)
-_log = RateLimitedLog(logger)
 
 
 def _result(state: str, retval: Any) -> str:
@@ -66,7 +65,7 @@ def enrich_task_span(
             }
         )
     except Exception:  # a receiver must never fail a task
-        _log.warning("hook", "task hook failed; task reported without detail")
+        absorb("task hook")
 
 
 def instrument_celery() -> None:

@@ -17,12 +17,11 @@ from opentelemetry.instrumentation.django import DjangoInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.trace import Span
 
-from aa_otel_analytics._ga4.drops import RateLimitedLog
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.routes import normalize_route
 from aa_otel_analytics.instrumentation import attributes as attr
 
 logger = logging.getLogger(__name__)
-_log = RateLimitedLog(logger)
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,3}$")
 # Ignore paths are the operator's regexes; a bounded input bounds their cost.
@@ -78,7 +77,7 @@ def mark_page_view(span: Span, request: Any, response: Any) -> None:
             }
         )
     except Exception:  # a hook must never break a page
-        _log.warning("hook", "page view hook failed; page not counted")
+        absorb("page view hook")
 
 
 def _chain(first: ResponseHook | None, second: ResponseHook) -> ResponseHook:

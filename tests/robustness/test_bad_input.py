@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from opentelemetry.sdk.trace import ReadableSpan
@@ -101,3 +102,29 @@ def test_a_disallowed_host_gets_django_400_and_no_page_view(
 
     assert response.status_code == 400
     assert receiver.events() == []
+
+
+@pytest.mark.absorbs_errors
+def test_our_own_bugs_are_absorbed_and_counted_not_raised(
+    analytics, receiver, client, monkeypatch
+):
+    from aa_otel_analytics._ga4 import mapping
+    from aa_otel_analytics.demo import tasks
+    from aa_otel_analytics.exporters import span_exporter
+    from aa_otel_analytics.instrumentation import celery as celery_hooks
+    from aa_otel_analytics.instrumentation import django as django_hooks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(django_hooks, "normalize_route", broken)
+    monkeypatch.setattr(celery_hooks, "_namespace", broken)
+    assert client.get("/fleet/1/").status_code == 200
+    assert tasks.add.delay(1, 1).get() == 2
+
+    monkeypatch.setattr(span_exporter, "span_to_event", broken)
+    analytics_event("x", "y")
+    runtime.force_flush(5_000)
+
+    assert drops.snapshot()["internal_error"] >= 3
+    assert mapping.span_to_event is not broken
