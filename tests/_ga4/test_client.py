@@ -430,3 +430,20 @@ def test_a_garbage_retry_after_header_never_makes_post_raise(
 
     assert outcome.ok
     assert outcome.attempts == 2
+
+
+def test_proxy_environment_variables_are_honoured(monkeypatch, receiver) -> None:
+    monkeypatch.setenv("HTTP_PROXY", receiver.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = GAClient(request_timeout_secs=2)
+
+    outcome = client.post(
+        "http://ga.invalid/mp/collect",
+        {"measurement_id": "G-TEST1234", "api_secret": "s"},
+        b'{"client_id": "x", "events": [{"name": "e", "params": {}}]}',
+        time.monotonic() + 5,
+    )
+
+    assert outcome.ok
+    assert [r.path for r in receiver.received] == ["/mp/collect"]
