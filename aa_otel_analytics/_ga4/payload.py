@@ -30,10 +30,17 @@ class Batch:
     token: TokenConfig
     body: bytes = field(repr=False)
     event_counts: dict[str, int]
+    represented: int = 0
 
     @property
     def size(self) -> int:
         return sum(self.event_counts.values())
+
+
+def represented(event: AnalyticsEvent) -> int:
+    """How many page views or task runs an event stands for (its ``count``)."""
+    count = event.params.get("count", 1)
+    return count if isinstance(count, int) and count > 0 else 1
 
 
 def _version(distribution: str) -> str:
@@ -91,22 +98,24 @@ def _chunks(
 ) -> Iterator[Batch]:
     parts: list[str] = []
     counts: Counter[str] = Counter()
+    stands_for = 0
     size = len(head) + 2
     for event in events:
         # ensure_ascii (the default) makes characters and bytes the same count.
         part = json.dumps(_event_json(event), separators=(",", ":"))
         if len(head) + 2 + len(part) + 1 > limits.MAX_BODY_BYTES:
-            drops.add("too_large")
+            drops.add("too_large", represented(event))
             continue
         full = len(parts) >= limits.MAX_EVENTS_PER_REQUEST
         if full or size + len(part) + 1 > limits.MAX_BODY_BYTES:
-            yield Batch(token, _encode(parts, head), dict(counts))
-            parts, counts, size = [], Counter(), len(head) + 2
+            yield Batch(token, _encode(parts, head), dict(counts), stands_for)
+            parts, counts, stands_for, size = [], Counter(), 0, len(head) + 2
         parts.append(part)
         counts[event.name] += 1
+        stands_for += represented(event)
         size += len(part) + 1
     if parts:
-        yield Batch(token, _encode(parts, head), dict(counts))
+        yield Batch(token, _encode(parts, head), dict(counts), stands_for)
 
 
 Addressed = list[tuple[TokenConfig, list[AnalyticsEvent]]]
@@ -139,7 +148,8 @@ def pack(
     batches: list[Batch] = []
     for token, events in addressed:
         fresh = _fresh(events, now)
-        drops.add("too_old", len(events) - len(fresh))
+        kept = {id(e) for e in fresh}
+        drops.add("too_old", sum(represented(e) for e in events if id(e) not in kept))
         batches.extend(_chunks(token, fresh, head))
     return batches
 

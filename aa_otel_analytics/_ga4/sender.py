@@ -125,7 +125,8 @@ class GASender:
                 _log_validation(batch, outcome)
             return True
 
-        drops.add(outcome.reason, batch.size)
+        # Counted in page views and task runs, the unit the totals are in.
+        drops.add(outcome.reason, batch.represented)
         _log.warning(
             outcome.reason,
             "analytics batch dropped, token=%s events=%d reason=%s attempts=%d",

@@ -130,7 +130,7 @@ class GAAggregateExporter(MetricExporter):
         for name, items in per_token.items():
             events: list[AnalyticsEvent] = [to_event(k, t, now) for k, t in items]
             if name not in tokens:
-                drops.add("token_removed", len(events))
+                drops.add("token_removed", sum(t.count for _, t in items))
                 continue
             addressed.append((tokens[name], events))
         if addressed and config is not None:

@@ -207,3 +207,18 @@ def test_ignore_paths_and_switches_apply_in_both_modes(
     flush()
 
     assert totals(receiver, "page_view", page_key) == Counter({("/", "en"): 1})
+
+
+def test_dropped_aggregates_are_counted_in_page_views_not_events(
+    analytics, receiver, client, settings
+):
+    settings.ANALYTICS_AGGREGATION = "always"
+    settings.ANALYTICS_ENDPOINT = "http://127.0.0.1:9"
+    settings.ANALYTICS_EXPORT_DEADLINE_SECS = 0.5
+    for pk in range(7):
+        client.get(f"/fleet/{pk}/")
+    client.get("/", HTTP_ACCEPT_LANGUAGE="de")
+
+    flush(delivered=False)
+
+    assert drops.snapshot() == {"network": 8}
