@@ -105,10 +105,13 @@ class DailyBudget:
             return False
 
         try:  # the day's first reservation, in whichever process comes first
+            if count <= limit:
+                AnalyticsDailyUsage.objects.create(day=day, used=count, **{kind: count})
+                return True
             AnalyticsDailyUsage.objects.create(day=day)
-        except IntegrityError:
-            pass
-        return rows.update(**changes) == 1
+        except IntegrityError:  # another process was first: reserve as usual
+            return rows.update(**changes) == 1
+        return False
 
     def today(self) -> dict[str, int]:
         """Today's usage, for status output and tests."""

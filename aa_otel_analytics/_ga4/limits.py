@@ -32,10 +32,13 @@ def clean_text(value: object, max_chars: int = MAX_VALUE_CHARS) -> str:
     if value is None:
         return ""
 
-    if isinstance(value, bytes):
+    if isinstance(value, str):
+        cut = value[: max_chars * 2]
+        if cut.isprintable():  # the common case: nothing to replace
+            return cut.strip()[:max_chars]
+        text = cut
+    elif isinstance(value, bytes):
         text = value.decode("utf-8", errors="replace")
-    elif isinstance(value, str):
-        text = value
     elif isinstance(value, (bool, int, float)):
         try:
             text = str(value)

@@ -21,6 +21,7 @@ from aa_otel_analytics._ga4.drops import drops
 from aa_otel_analytics._ga4.events import AnalyticsEvent, EventKind
 
 UNKNOWN_VERSION = "not-installed"
+_encode_event = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _chunks(
     size = len(head) + 2
     for event in events:
         # ensure_ascii (the default) makes characters and bytes the same count.
-        part = json.dumps(_event_json(event), separators=(",", ":"))
+        part = _encode_event(_event_json(event))
         if len(head) + 2 + len(part) + 1 > limits.MAX_BODY_BYTES:
             drops.add("too_large", represented(event))
             continue

@@ -9,6 +9,7 @@ signal receivers run in the order they were connected.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from celery import signals
@@ -31,13 +32,22 @@ def _result(state: str, retval: Any) -> str:
     return clean_text(state.title())
 
 
-def _namespace(task: Any) -> tuple[str, str]:
+@lru_cache(maxsize=4096)
+def _named_by_module(name: str, module: str, function: str) -> bool:
+    return name == f"{module}.{function}"
+
+
+def _namespace(task: Any) -> tuple[str, str] | None:
+    """Module and function, when the task's name does not already say them."""
     name = str(getattr(task, "name", "") or "")
-    module = getattr(getattr(task, "run", None), "__module__", None)
-    function = getattr(getattr(task, "run", None), "__name__", None)
+    run = getattr(task, "run", None)
+    module = getattr(run, "__module__", None)
+    function = getattr(run, "__name__", None)
     if not module or not function or function == "run":
-        module, _, function = name.rpartition(".")
-    return str(module).removesuffix(".tasks"), str(function or name)
+        return None
+    if _named_by_module(name, str(module), str(function)):
+        return None
+    return str(module).removesuffix(".tasks"), str(function)
 
 
 def enrich_task_span(
@@ -47,23 +57,29 @@ def enrich_task_span(
     state: str | None = None,
     **kwargs: Any,
 ) -> None:
-    """``task_postrun`` receiver: add namespace, result, value and retries."""
+    """``task_postrun`` receiver: add what OpenTelemetry's span does not carry.
+
+    Only the attributes the mapping cannot derive from OpenTelemetry's own
+    ``celery.*`` ones are set (a failure's exception class, a non-zero value, a
+    custom task name's module), since every attribute costs the worker time.
+    """
     try:
         span = trace.get_current_span()
         if not span.is_recording() or task is None:
             return
 
-        namespace, function = _namespace(task)
-        request = getattr(task, "request", None)
-        span.set_attributes(
-            {
-                attr.TASK_NAMESPACE: clean_text(namespace),
-                attr.TASK_NAME: clean_text(function),
-                attr.TASK_RESULT: _result(str(state or ""), retval),
-                attr.TASK_VALUE: clean_count(retval),
-                attr.TASK_RETRIES: clean_count(getattr(request, "retries", 0) or 0),
-            }
-        )
+        attributes: dict[str, str | int] = {}
+        if state != "SUCCESS":
+            attributes[attr.TASK_RESULT] = _result(str(state or ""), retval)
+        value = clean_count(retval)
+        if value:
+            attributes[attr.TASK_VALUE] = value
+        named = _namespace(task)
+        if named is not None:
+            attributes[attr.TASK_NAMESPACE] = clean_text(named[0])
+            attributes[attr.TASK_NAME] = clean_text(named[1])
+        if attributes:
+            span.set_attributes(attributes)
     except Exception:  # a receiver must never fail a task
         absorb("task hook")
 
