@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format clean
+.PHONY: demo test test-fast bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,16 @@ test: $(STAMP) lint
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not slow"
 
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 lint: $(STAMP)
-	$(BIN)/ruff check aa_otel_analytics tests
-	$(BIN)/ruff format --check aa_otel_analytics tests
+	$(BIN)/ruff check aa_otel_analytics tests bench
+	$(BIN)/ruff format --check aa_otel_analytics tests bench
 
 format: $(STAMP)
-	$(BIN)/ruff format aa_otel_analytics tests
-	$(BIN)/ruff check --fix aa_otel_analytics tests
+	$(BIN)/ruff format aa_otel_analytics tests bench
+	$(BIN)/ruff check --fix aa_otel_analytics tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
