@@ -10,6 +10,7 @@ import pytest
 from aa_otel_analytics import custom_events, runtime
 from aa_otel_analytics._ga4 import drops as drops_module
 from aa_otel_analytics._ga4 import guard
+from aa_otel_analytics._ga4.budget import budget
 from aa_otel_analytics._ga4.config import config_cache
 from aa_otel_analytics.exporters import (
     aggregate_exporter,
@@ -54,6 +55,7 @@ def analytics(settings, receiver, transactional_db) -> Iterator[runtime.Runtime]
     transaction; the preloaded rows are put back after each test's flush.
     """
     preload_rows()
+    budget.forget()
     settings.ANALYTICS_DISABLED = False
     settings.ANALYTICS_ENDPOINT = receiver.url
     drops_module.drops.reset()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from contextlib import nullcontext
 
 from aa_otel_analytics._ga4.db import closing_connection
 from aa_otel_analytics._ga4.drops import RateLimitedLog
@@ -71,6 +72,13 @@ def cap(kind: str, now: float, final: bool = False) -> int:
 class DailyBudget:
     """Reservations against today's ``AnalyticsDailyUsage`` row."""
 
+    def __init__(self) -> None:
+        self._known_day: dt.date | None = None
+
+    def forget(self) -> None:
+        """Look the day's row up afresh (after the table was emptied, in tests)."""
+        self._known_day = None
+
     def reserve(self, kind: str, count: int, *, final: bool = False) -> bool:
         if count <= 0:
             return True
@@ -89,7 +97,7 @@ class DailyBudget:
             return kind == "stats"
 
     def _reserve(self, kind: str, count: int, now: float, limit: int) -> bool:
-        from django.db import IntegrityError
+        from django.db import IntegrityError, connection, transaction
         from django.db.models import F
 
         from aa_otel_analytics.models import AnalyticsDailyUsage
@@ -99,19 +107,21 @@ class DailyBudget:
         if kind != "stats":
             rows = rows.filter(used__lte=limit - count)
         changes = {"used": F("used") + count, kind: F(kind) + count}
-        if rows.update(**changes) == 1:
-            return True
-        if AnalyticsDailyUsage.objects.filter(day=day).exists():
-            return False
-
-        try:  # the day's first reservation, in whichever process comes first
-            if count <= limit:
-                AnalyticsDailyUsage.objects.create(day=day, used=count, **{kind: count})
-                return True
-            AnalyticsDailyUsage.objects.create(day=day)
-        except IntegrityError:  # another process was first: reserve as usual
+        if day == self._known_day:
             return rows.update(**changes) == 1
-        return False
+
+        # The day's first reservation in this process: one INSERT when this is
+        # the first process too, else the usual UPDATE.
+        self._known_day = day
+        first = {"used": count, kind: count} if count <= limit else {}
+        # Inside a caller's transaction a failed INSERT must not spoil it.
+        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        try:
+            with guard:
+                AnalyticsDailyUsage.objects.create(day=day, **first)
+        except IntegrityError:
+            return rows.update(**changes) == 1
+        return bool(first)
 
     def today(self) -> dict[str, int]:
         """Today's usage, for status output and tests."""
