@@ -6,7 +6,9 @@ machines are shared and noisy, so absolute times are context only.
 
 from __future__ import annotations
 
+import argparse
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -74,3 +76,23 @@ def format_table(rows: list[Row]) -> str:
             "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True))
         )
     return "\n".join(out)
+
+
+def part_main(
+    argv: list[str] | None,
+    prog: str,
+    run: Callable[..., list[Row]],
+    child: Callable[[], None] | None = None,
+) -> int:
+    """The command line of one benchmark part: ``--quick``, and its child mode."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    if child is not None:
+        parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if child is not None and args.child:
+        child()
+        return 0
+
+    print(format_table(run(quick=args.quick)))
+    return 0

@@ -19,7 +19,6 @@ Run it with ``python -m bench.outage_memory [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -233,18 +232,9 @@ def run(quick: bool = False) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.common import format_table
+    from bench.common import part_main
 
-    parser = argparse.ArgumentParser(prog="python -m bench.outage_memory")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        _child()
-        return 0
-
-    print(format_table(run(quick=args.quick)))
-    return 0
+    return part_main(argv, "python -m bench.outage_memory", run, _child)
 
 
 if __name__ == "__main__":
