@@ -111,7 +111,7 @@ def measure(
 
     url, options = broker(workdir)
     env = _env(workdir, endpoint, url)
-    run.manage(env, "migrate", "--verbosity", "0")
+    run.prepare(env)  # the broker's tables too, before three workers race for them
     producer = Celery("bench-producer", broker=url)
     producer.conf.broker_transport_options = options
     timings = {setup: SetupTimings() for setup in SETUPS}

@@ -124,6 +124,12 @@ def manage(env: dict[str, str], *args: str) -> None:
     )
 
 
+def prepare(env: dict[str, str]) -> None:
+    """A new database, and the broker's tables, before any process starts."""
+    manage(env, "migrate", "--verbosity", "0")
+    manage(env, "demo_enqueue", "--prepare")
+
+
 def wait_http(url: str, timeout_secs: float) -> None:
     deadline = time.monotonic() + timeout_secs
     while time.monotonic() < deadline:
@@ -166,7 +172,7 @@ def run_site(
 ) -> list[tuple[str, int]]:
     env = site_env(workdir, endpoint)
     echo(f"demo: migrating a new SQLite database in {workdir}")
-    manage(env, "migrate", "--verbosity", "0")
+    prepare(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with ExitStack() as stack:

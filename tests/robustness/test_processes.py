@@ -27,7 +27,7 @@ PAGES = ["/", "/fleet/{}/", "/legacy/2024/", "/api/items/x{}/", "/search/?q={}"]
 def start_site(stack, tmp_path, endpoint, workers=4, **env_extra):
     env = run.site_env(tmp_path, endpoint)
     env.update(env_extra)
-    run.manage(env, "migrate", "--verbosity", "0")
+    run.prepare(env)
     port = run.free_port()
     web = stack.enter_context(
         run.managed_process(
@@ -134,7 +134,7 @@ def test_recycled_pool_children_flush_before_they_exit(receiver, tmp_path):
         env = run.site_env(tmp_path, receiver.url)
         # A long delay: only the flush on worker_process_shutdown can deliver.
         env["OTEL_BSP_SCHEDULE_DELAY"] = "60000"
-        run.manage(env, "migrate", "--verbosity", "0")
+        run.prepare(env)
         start_worker(stack, env, tmp_path, 2, "--max-tasks-per-child", "1")
         run.manage(env, "demo_enqueue", "--adds", "10")
         receiver.wait_for(lambda: sum(task_values(receiver).values()) >= 10, 60)

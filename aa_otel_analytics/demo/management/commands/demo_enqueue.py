@@ -14,10 +14,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--adds", type=int, default=0, help="queue only this many add tasks"
         )
+        parser.add_argument(
+            "--prepare",
+            action="store_true",
+            help="only create the broker's queue, before any worker starts",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from aa_otel_analytics.demo import tasks
         from aa_otel_analytics.tasks import analytics_daily_stats
+
+        if options["prepare"]:
+            # Two processes creating the SQLite broker's tables at once make one
+            # of them fail; creating them first, alone, avoids the race.
+            from aa_otel_analytics.demo.celery_app import app
+
+            with app.connection_for_write() as connection:
+                connection.default_channel.queue_declare(queue="celery")
+            self.stdout.write("broker ready")
+            return
 
         if options["adds"]:
             for index in range(options["adds"]):
