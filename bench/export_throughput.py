@@ -32,7 +32,7 @@ def convert(batches: list, config: object) -> tuple[int, int]:  # type: ignore[t
     bodies = size = 0
     for batch in batches:
         events = [e for e in map(span_to_event, batch) if e is not None]
-        for packed in pack(address(events, config), config.client_id):  # type: ignore[attr-defined]
+        for packed in pack(address(events, config), config.client_id):
             bodies += 1
             size += len(packed.body)
     return bodies, size

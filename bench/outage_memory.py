@@ -28,6 +28,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bench.common import Row, target_row
 from bench.site_process import emit, migrate, site_env
@@ -71,7 +72,7 @@ def _environ(index: int) -> dict:
     }
 
 
-def _serve(app, start: int, count: int, deadline: float) -> int:  # type: ignore[no-untyped-def]
+def _serve(app: Any, start: int, count: int, deadline: float) -> int:
     def start_response(status: str, headers: list, exc_info: object = None) -> None:
         if not status.startswith("200"):
             raise RuntimeError(f"page answered {status}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
@@ -51,7 +52,7 @@ def team_config() -> InstallConfig:
     return InstallConfig(client_id="0123456789abcdef0123456789abcdef", tokens=(token,))
 
 
-def _page(tracer, rng: random.Random, index: int) -> None:  # type: ignore[no-untyped-def]
+def _page(tracer: Any, rng: random.Random, index: int) -> None:
     route = rng.choice(ROUTES)
     path = "/" + route.replace("<int:pk>", str(index))
     attributes = {
@@ -77,7 +78,7 @@ def _page(tracer, rng: random.Random, index: int) -> None:  # type: ignore[no-un
         pass
 
 
-def _task(tracer, rng: random.Random, index: int) -> None:  # type: ignore[no-untyped-def]
+def _task(tracer: Any, rng: random.Random, index: int) -> None:
     name = rng.choice(TASKS)
     module, _, function = name.rpartition(".")
     failed = rng.random() < 0.04
