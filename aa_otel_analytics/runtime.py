@@ -21,8 +21,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from aa_otel_analytics._ga4 import redaction
 from aa_otel_analytics._ga4.drops import drops
+from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.sender import GASender
 from aa_otel_analytics.aggregation.recorder import Aggregator
 from aa_otel_analytics.conf import conf
@@ -95,7 +95,6 @@ def setup() -> bool:
             logger.debug("analytics disabled; nothing set up")
             return False
 
-        redaction.install()
         sender = GASender()
         sender.aggregator = aggregator = Aggregator(sender)
         exporter = GASpanExporter(sender)
@@ -135,7 +134,7 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
         flushed = runtime.processor.force_flush(timeout_millis)
         runtime.aggregator.flush(final=True, timeout_millis=timeout_millis)
     except Exception:  # never into the host
-        logger.debug("force_flush failed", exc_info=True)
+        absorb("force_flush")
         return False
     finally:
         client.limit_until(None)

@@ -36,7 +36,7 @@ def loud_bugs(request, monkeypatch):
 
     for module in (guard, span_exporter, metric_exporter, aggregate_exporter):
         monkeypatch.setattr(module, "absorb", reraise, raising=False)
-    for module in (custom_events, celery_hooks, django_hooks):
+    for module in (custom_events, celery_hooks, django_hooks, runtime):
         monkeypatch.setattr(module, "absorb", reraise)
 
 
