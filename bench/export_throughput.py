@@ -13,7 +13,6 @@ Run it with ``python -m bench.export_throughput [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 import time
@@ -105,13 +104,9 @@ def run(quick: bool = False) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.common import format_table
+    from bench.common import part_main
 
-    parser = argparse.ArgumentParser(prog="python -m bench.export_throughput")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run")
-    args = parser.parse_args(argv)
-    print(format_table(run(quick=args.quick)))
-    return 0
+    return part_main(argv, "python -m bench.export_throughput", run)
 
 
 if __name__ == "__main__":

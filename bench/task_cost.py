@@ -25,7 +25,6 @@ Run it with ``python -m bench.task_cost [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import importlib.util
 import json
@@ -252,13 +251,9 @@ def _task_events(receiver: object) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.common import format_table
+    from bench.common import part_main
 
-    parser = argparse.ArgumentParser(prog="python -m bench.task_cost")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run")
-    args = parser.parse_args(argv)
-    print(format_table(run(quick=args.quick)))
-    return 0
+    return part_main(argv, "python -m bench.task_cost", run)
 
 
 if __name__ == "__main__":
