@@ -46,6 +46,7 @@ class Runtime:
     tracer_provider: trace.TracerProvider
     owns_provider: bool
     stats: InstallStats
+    stats_exporter: GAStatsExporter
     aggregator: Aggregator
 
     def tracer(self) -> trace.Tracer:
@@ -100,7 +101,8 @@ def setup() -> bool:
         exporter = GASpanExporter(sender)
         processor = AnalyticsSpanProcessor(BatchSpanProcessor(exporter))
         provider, owned = _attach_processor(processor)
-        stats = InstallStats(on_demand_reader(GAStatsExporter(sender)))
+        stats_exporter = GAStatsExporter(sender)
+        stats = InstallStats(on_demand_reader(stats_exporter))
         _runtime = Runtime(
             sender=sender,
             span_exporter=exporter,
@@ -108,6 +110,7 @@ def setup() -> bool:
             tracer_provider=provider,  # type: ignore[arg-type]
             owns_provider=owned,
             stats=stats,
+            stats_exporter=stats_exporter,
             aggregator=aggregator,
         )
         _instrument()

@@ -25,5 +25,4 @@ def analytics_daily_stats() -> int:
         return 0
 
     state.stats.collect()
-    exporter = state.stats.ga_reader._exporter  # type: ignore[attr-defined]
-    return len(getattr(exporter, "last_events", []))
+    return len(state.stats_exporter.last_events)
