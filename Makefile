@@ -25,12 +25,12 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check aa_otel_analytics tests bench
-	$(BIN)/ruff format --check aa_otel_analytics tests bench
+	$(BIN)/ruff check aa_otel_analytics tests bench collector-config
+	$(BIN)/ruff format --check aa_otel_analytics tests bench collector-config
 
 format: $(STAMP)
-	$(BIN)/ruff format aa_otel_analytics tests bench
-	$(BIN)/ruff check --fix aa_otel_analytics tests bench
+	$(BIN)/ruff format aa_otel_analytics tests bench collector-config
+	$(BIN)/ruff check --fix aa_otel_analytics tests bench collector-config
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
