@@ -35,6 +35,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
     messages.extend(_check_durations())
+    messages.extend(_check_forwarding())
     return messages
 
 
@@ -60,4 +61,32 @@ def _check_durations() -> list[CheckMessage]:
                     id="aa_otel_analytics.W003",
                 )
             )
+    return messages
+
+
+def _check_forwarding() -> list[CheckMessage]:
+    from aa_otel_analytics.forwarding import environment
+
+    messages: list[CheckMessage] = []
+    for signal in ("traces", "metrics"):
+        plan = environment.plan(signal)  # type: ignore[arg-type]
+        if plan.requested and plan.problem:
+            messages.append(
+                Warning(
+                    f"{signal} are not forwarded: {plan.problem}.",
+                    hint="Or unset the OTEL_EXPORTER_OTLP_* / OTEL_*_EXPORTER "
+                    "variables if you do not run a collector.",
+                    id="aa_otel_analytics.W004",
+                )
+            )
+
+    full_detail = getattr(settings, "ANALYTICS_OTLP_FULL_DETAIL", False)
+    if not isinstance(full_detail, bool):
+        messages.append(
+            Warning(
+                f"ANALYTICS_OTLP_FULL_DETAIL must be True or False, not "
+                f"{full_detail!r}; forwarded spans stay redacted.",
+                id="aa_otel_analytics.W005",
+            )
+        )
     return messages

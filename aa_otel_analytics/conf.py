@@ -138,6 +138,11 @@ class Settings:
         return float(value) if ok and 0 <= value <= 1 else 0.5
 
     @property
+    def ANALYTICS_OTLP_FULL_DETAIL(self) -> bool:
+        """Anything but ``True`` keeps forwarded spans redacted."""
+        return self._django("ANALYTICS_OTLP_FULL_DETAIL", False) is True
+
+    @property
     def enabled(self) -> bool:
         return not (self.ANALYTICS_DISABLED or self.OTEL_SDK_DISABLED)
 

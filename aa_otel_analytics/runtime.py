@@ -5,7 +5,9 @@ from Celery's ``worker_process_init``; only the first call in a process does
 anything. Forked children (gunicorn ``--preload``, Celery prefork) inherit the
 wiring: the SDK restarts its batch thread after a fork and our HTTP client opens
 new sockets. Pool children leave through ``os._exit``, so they flush on
-``worker_process_shutdown``; other processes flush at exit.
+``worker_process_shutdown``; other processes flush at exit. When the ``OTEL_*``
+variables ask for it, a forwarding pipeline to an OTLP collector is built beside
+the GA one; the two are flushed side by side under one deadline.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
@@ -29,7 +31,11 @@ from aa_otel_analytics.conf import conf
 from aa_otel_analytics.exporters.metric_exporter import GAStatsExporter
 from aa_otel_analytics.exporters.span_exporter import GASpanExporter
 from aa_otel_analytics.exporters.span_filter import AnalyticsSpanProcessor
+from aa_otel_analytics.forwarding import environment
 from aa_otel_analytics.stats.install_stats import InstallStats, on_demand_reader
+
+if TYPE_CHECKING:
+    from aa_otel_analytics.forwarding.pipeline import Forwarding
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,7 @@ class Runtime:
     stats: InstallStats
     stats_exporter: GAStatsExporter
     aggregator: Aggregator
+    forwarding: Forwarding | None = None
 
     def tracer(self) -> trace.Tracer:
         return self.tracer_provider.get_tracer(TRACER_NAME)
@@ -55,6 +62,9 @@ class Runtime:
 
 _lock = threading.Lock()
 _runtime: Runtime | None = None
+# The provider an earlier setup() installed: still ours after a shutdown(), since
+# the SDK lets a process set its global provider only once.
+_installed_provider: TracerProvider | None = None
 
 
 def current() -> Runtime | None:
@@ -63,19 +73,34 @@ def current() -> Runtime | None:
 
 def _attach_processor(processor: AnalyticsSpanProcessor) -> tuple[object, bool]:
     """Join the host's SDK tracer provider, or install ours when there is none."""
+    global _installed_provider
     existing = trace.get_tracer_provider()
     if hasattr(existing, "add_span_processor"):
         existing.add_span_processor(processor)
-        return existing, False
+        return existing, existing is _installed_provider
 
     if not isinstance(existing, trace.ProxyTracerProvider):
         logger.warning("analytics off: the global tracer provider is not the SDK's")
         return existing, False
 
-    provider = TracerProvider(resource=Resource.create(), shutdown_on_exit=False)
+    provider = TracerProvider(resource=environment.resource(), shutdown_on_exit=False)
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
+    _installed_provider = provider
     return provider, True
+
+
+def _forwarding(provider: object, owns_provider: bool) -> Forwarding | None:
+    """The OTLP pipeline, imported only when an ``OTEL_*`` variable asks for it."""
+    if not environment.any_requested():
+        return None
+
+    from aa_otel_analytics.forwarding import pipeline
+
+    forwarding = pipeline.build(owns_provider)
+    if forwarding is not None and forwarding.span_processor is not None:
+        provider.add_span_processor(forwarding.span_processor)  # type: ignore[attr-defined]
+    return forwarding
 
 
 def _instrument() -> None:
@@ -112,6 +137,7 @@ def setup() -> bool:
             stats=stats,
             stats_exporter=stats_exporter,
             aggregator=aggregator,
+            forwarding=_forwarding(provider, owned),
         )
         _instrument()
         atexit.register(_flush_at_exit)
@@ -132,7 +158,9 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
 
     client = runtime.sender.client
     before = sum(drops.snapshot().values())
-    client.limit_until(time.monotonic() + timeout_millis / 1000)
+    until = time.monotonic() + timeout_millis / 1000
+    forwarded = runtime.forwarding.begin_flush() if runtime.forwarding else None
+    client.limit_until(until)
     try:
         flushed = runtime.processor.force_flush(timeout_millis)
         runtime.aggregator.flush(final=True, timeout_millis=timeout_millis)
@@ -141,7 +169,8 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
         return False
     finally:
         client.limit_until(None)
-    return flushed and sum(drops.snapshot().values()) == before
+    delivered = flushed and sum(drops.snapshot().values()) == before
+    return (forwarded is None or forwarded.wait(until)) and delivered
 
 
 def _flush_at_exit() -> None:
@@ -161,11 +190,20 @@ def _on_worker_process_init(**kwargs: object) -> None:
     setup()
 
 
+def _on_beat_init(**kwargs: object) -> None:
+    """The beat process, one per site, forwards the install gauges."""
+    setup()
+    runtime = _runtime
+    if runtime is not None and runtime.forwarding is not None:
+        runtime.forwarding.start_gauges()
+
+
 def _connect_worker_signals() -> None:
     from celery import signals
 
     signals.worker_process_init.connect(_on_worker_process_init, weak=False)
     signals.worker_process_shutdown.connect(_on_worker_process_shutdown, weak=False)
+    signals.beat_init.connect(_on_beat_init, weak=False)
 
 
 def shutdown() -> None:
@@ -184,4 +222,6 @@ def shutdown() -> None:
     runtime.processor.shutdown()
     runtime.aggregator.stop()
     runtime.stats.shutdown()
+    if runtime.forwarding is not None:
+        runtime.forwarding.shutdown()
     atexit.unregister(_flush_at_exit)

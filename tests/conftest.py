@@ -17,6 +17,9 @@ from aa_otel_analytics.exporters import (
     metric_exporter,
     span_exporter,
 )
+from aa_otel_analytics.forwarding import exporters as forwarding_exporters
+from aa_otel_analytics.forwarding import gauges as forwarding_gauges
+from aa_otel_analytics.forwarding import pipeline as forwarding_pipeline
 from aa_otel_analytics.instrumentation import celery as celery_hooks
 from aa_otel_analytics.instrumentation import django as django_hooks
 from aa_otel_analytics.receiver import GAReceiver
@@ -34,7 +37,9 @@ def loud_bugs(request, monkeypatch):
     def reraise(what: str, **kwargs: object) -> None:
         raise
 
-    for module in (guard, span_exporter, metric_exporter, aggregate_exporter):
+    absorbing = (span_exporter, metric_exporter, aggregate_exporter)
+    forwarding = (forwarding_exporters, forwarding_gauges, forwarding_pipeline)
+    for module in (guard, *absorbing, *forwarding):
         monkeypatch.setattr(module, "absorb", reraise, raising=False)
     for module in (custom_events, celery_hooks, django_hooks, runtime):
         monkeypatch.setattr(module, "absorb", reraise)

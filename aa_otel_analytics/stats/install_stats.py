@@ -1,9 +1,10 @@
 """Install statistics as observable gauges, collected once per daily task run.
 
-The gauges live on a meter provider of our own whose GA reader never collects on a
-timer: ``collect()`` runs the callbacks once, in the calling thread, and the GA
-metric exporter turns that one collection into the daily events. Other readers
-(an OTLP exporter, for example) may collect the same gauges on their own schedule.
+The gauges live on a meter provider of our own whose reader never collects on a
+timer: ``collect()`` runs the callbacks once, in the calling thread. For Google the
+daily task collects once and the GA metric exporter turns that collection into the
+daily events; OTLP forwarding builds a second instance and collects it on its own
+schedule.
 """
 
 from __future__ import annotations
@@ -74,13 +75,12 @@ class InstallStats:
 
     def __init__(
         self,
-        ga_reader: MetricReader,
-        other_readers: Iterable[MetricReader] = (),
+        reader: MetricReader,
         resource: Resource | None = None,
     ) -> None:
-        self.ga_reader = ga_reader
+        self.reader = reader
         self.provider = MeterProvider(
-            metric_readers=[ga_reader, *other_readers],
+            metric_readers=[reader],
             resource=resource or Resource.create(),
             shutdown_on_exit=False,
         )
@@ -93,7 +93,7 @@ class InstallStats:
 
     def collect(self, timeout_millis: float = 30_000) -> None:
         """One collection: the callbacks run now, in this thread."""
-        self.ga_reader.collect(timeout_millis=timeout_millis)
+        self.reader.collect(timeout_millis=timeout_millis)
 
     def shutdown(self) -> None:
         self.provider.shutdown()
