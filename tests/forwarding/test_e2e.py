@@ -24,6 +24,7 @@ from tests.robustness.test_processes import (
     start_worker,
     wait_until_consumed,
 )
+from tests.scripting import run_script
 from tests.test_privacy import SEEDS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -162,3 +163,41 @@ def assert_redacted(spans: list[SpanRecord]) -> None:
     for span in spans:
         assert not IDENTIFYING_KEYS & set(span.attributes), span
         assert span.events == []
+
+
+GRPC_SCRIPT = """
+import django
+django.setup()
+from django.conf import settings
+settings.ANALYTICS_DISABLED = False
+from aa_otel_analytics import runtime
+runtime.setup()
+from django.test import Client
+result["status"] = Client().get("/fleet/5/?q=x").status_code
+runtime.force_flush(10_000)
+from aa_otel_analytics.forwarding.exporters import forwarding_drops
+result["forwarding_drops"] = forwarding_drops.snapshot()
+"""
+
+
+@pytest.mark.parametrize("protocol", ["grpc", "http/protobuf"])
+def test_either_otlp_protocol_reaches_the_collector(receiver, tmp_path, protocol):
+    with OtlpSink() as sink, RotelCollector(sink.endpoint) as collector:
+        endpoint = (
+            collector.grpc_endpoint if protocol == "grpc" else collector.http_endpoint
+        )
+        result = run_script(
+            receiver,
+            tmp_path,
+            GRPC_SCRIPT,
+            OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+            OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
+            OTEL_EXPORTER_OTLP_INSECURE="true",
+        )
+        assert sink.wait_for(lambda: pages(sink), timeout_secs=15)
+
+    assert result["status"] == 200
+    assert result["forwarding_drops"] == {}
+    [page] = pages(sink)
+    assert page.attributes["http.route"] == "fleet/<int:pk>/"
+    assert_redacted([page])
