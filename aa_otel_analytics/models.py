@@ -101,3 +101,41 @@ class AnalyticsDailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.used} events"
+
+
+class AnalyticsSentBatch(models.Model):
+    """One batch that left (or failed to leave) this server: the audit trail.
+
+    Operators read it in the admin to see what was sent, day by day. It holds event
+    names and counts, never the API secret; ``body`` keeps the secret-free payload
+    only on the most recent few rows. Rows with ``outcome = dropped`` and no token
+    are events dropped before a batch was formed (budget, queue, age), counted per
+    reason in ``represented``.
+    """
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("sent")
+        DROPPED = "dropped", _("dropped")
+
+    sent_at = models.DateTimeField(db_index=True)
+    token_name = models.CharField(max_length=254, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.CharField(max_length=64, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    size_bytes = models.PositiveIntegerField(default=0)
+    events = models.JSONField(default=dict, help_text=_("Events per event name."))
+    page_views = models.PositiveIntegerField(default=0)
+    task_events = models.PositiveIntegerField(default=0)
+    stats = models.PositiveIntegerField(default=0)
+    represented = models.PositiveIntegerField(
+        default=0, help_text=_("Page views and task runs the events stand for.")
+    )
+    body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sent batch")
+        verbose_name_plural = _("sent batches")
+        ordering = ("-sent_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%Y-%m-%d %H:%M} {self.token_name or '-'} {self.outcome}"

@@ -32,6 +32,7 @@ class Batch:
     body: bytes = field(repr=False)
     event_counts: dict[str, int]
     represented: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -99,6 +100,7 @@ def _chunks(
 ) -> Iterator[Batch]:
     parts: list[str] = []
     counts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     stands_for = 0
     size = len(head) + 2
     for event in events:
@@ -109,14 +111,18 @@ def _chunks(
             continue
         full = len(parts) >= limits.MAX_EVENTS_PER_REQUEST
         if full or size + len(part) + 1 > limits.MAX_BODY_BYTES:
-            yield Batch(token, _encode(parts, head), dict(counts), stands_for)
-            parts, counts, stands_for, size = [], Counter(), 0, len(head) + 2
+            yield Batch(
+                token, _encode(parts, head), dict(counts), stands_for, dict(kinds)
+            )
+            parts, counts, kinds = [], Counter(), Counter()
+            stands_for, size = 0, len(head) + 2
         parts.append(part)
         counts[event.name] += 1
+        kinds[event.kind.value] += 1
         stands_for += represented(event)
         size += len(part) + 1
     if parts:
-        yield Batch(token, _encode(parts, head), dict(counts), stands_for)
+        yield Batch(token, _encode(parts, head), dict(counts), stands_for, dict(kinds))
 
 
 Addressed = list[tuple[TokenConfig, list[AnalyticsEvent]]]
