@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aa_otel_analytics.demo.settings import *  # noqa: F403
 
+INSTALLED_APPS = [*INSTALLED_APPS, "django_celery_beat"]  # noqa: F405
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 # Fixtures switch analytics on with a receiver of their own; by default nothing runs

@@ -22,7 +22,7 @@ from aa_otel_analytics.conf import conf
 logger = logging.getLogger(__name__)
 _log = RateLimitedLog(logger)
 
-_MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
+MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _token_config(row: object) -> TokenConfig | None:
 
     measurement_id = str(getattr(row, "token", "")).strip()
     secret = str(getattr(row, "secret", "")).strip()
-    if not _MEASUREMENT_ID.match(measurement_id) or not secret:
+    if not MEASUREMENT_ID.match(measurement_id) or not secret:
         _log.warning("bad_token", "skipping a token without a valid id, token=%s", name)
         return None
 

@@ -10,6 +10,8 @@ import uuid
 
 from django.db import migrations
 
+from aa_otel_analytics.notice import announce
+
 TEAM_TOKEN = {
     "name": "AA Team Public Google Analytics (V4)",
     "type": "GA-V4",
@@ -34,6 +36,8 @@ def preload(apps, schema_editor):  # type: ignore[no-untyped-def]
     identifier.objects.get_or_create(pk=1, defaults={"identifier": uuid.uuid4()})
     if not tokens.objects.filter(pk=1).exists():
         tokens.objects.create(pk=1, **TEAM_TOKEN)
+        if schema_editor is not None:
+            announce()
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""Startup checks for settings a person wrote, with stable ids."""
+"""Checks for the Django settings and OTEL_* variables a person wrote."""
 
 from __future__ import annotations
 

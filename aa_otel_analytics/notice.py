@@ -1,0 +1,32 @@
+"""The notice an operator sees when ``migrate`` first switches analytics on.
+
+Opt-out analytics is only fair when the operator is told, at the moment it starts,
+what leaves the server and how to stop it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+logger = logging.getLogger(__name__)
+
+FIRST_RUN_NOTICE = """
+
+aa-otel-analytics: anonymous usage analytics is now on for this site.
+  Sent to the Alliance Auth team's Google Analytics: daily install statistics
+  (counts of users, ESI tokens and apps, the extension apps installed), page
+  views (route patterns, never raw paths, titles or query strings) and task
+  outcomes, under a random install id and nothing else.
+  See it:    python manage.py analytics_status / analytics_preview, or the
+             admin page "What this server sent".
+  Opt out:   untick the features of the team token in the admin (Analytics
+             (OpenTelemetry) > Tokens), or set ANALYTICS_DISABLED = True.
+"""
+
+
+def announce(stream: TextIO | None = None) -> None:
+    """Print the notice and log it once; called by the migration that preloads."""
+    print(FIRST_RUN_NOTICE, file=stream or sys.stdout)
+    logger.info("%s", FIRST_RUN_NOTICE.strip().splitlines()[0])
