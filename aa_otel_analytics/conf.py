@@ -15,6 +15,9 @@ DEFAULT_ENDPOINT = "https://www.google-analytics.com"
 DEFAULT_DAILY_BUDGET = 50_000
 GA_DAILY_LIMIT = 100_000
 AGGREGATION_MODES = ("auto", "always")
+DEFAULT_AUDIT_BODIES = 20
+MAX_AUDIT_BODIES = 100
+DEFAULT_AUDIT_RETENTION_DAYS = 90
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -141,6 +144,23 @@ class Settings:
     def ANALYTICS_OTLP_FULL_DETAIL(self) -> bool:
         """Anything but ``True`` keeps forwarded spans redacted."""
         return self._django("ANALYTICS_OTLP_FULL_DETAIL", False) is True
+
+    @property
+    def ANALYTICS_AUDIT_BODIES(self) -> int:
+        """How many of the latest audit rows keep their payload (at most 100)."""
+        value = self._django("ANALYTICS_AUDIT_BODIES", DEFAULT_AUDIT_BODIES)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return DEFAULT_AUDIT_BODIES
+        return min(value, MAX_AUDIT_BODIES)
+
+    @property
+    def ANALYTICS_AUDIT_RETENTION_DAYS(self) -> int:
+        value = self._django(
+            "ANALYTICS_AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS
+        )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return DEFAULT_AUDIT_RETENTION_DAYS
+        return value
 
     @property
     def enabled(self) -> bool:

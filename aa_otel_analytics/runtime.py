@@ -27,6 +27,7 @@ from aa_otel_analytics._ga4.drops import drops
 from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics._ga4.sender import GASender
 from aa_otel_analytics.aggregation.recorder import Aggregator
+from aa_otel_analytics.audit.recorder import AuditRecorder
 from aa_otel_analytics.conf import conf
 from aa_otel_analytics.exporters.metric_exporter import GAStatsExporter
 from aa_otel_analytics.exporters.span_exporter import GASpanExporter
@@ -54,6 +55,7 @@ class Runtime:
     stats: InstallStats
     stats_exporter: GAStatsExporter
     aggregator: Aggregator
+    audit: AuditRecorder | None = None
     forwarding: Forwarding | None = None
 
     def tracer(self) -> trace.Tracer:
@@ -123,6 +125,8 @@ def setup() -> bool:
 
         sender = GASender()
         sender.aggregator = aggregator = Aggregator(sender)
+        sender.audit = audit = AuditRecorder()
+        audit.start()
         exporter = GASpanExporter(sender)
         processor = AnalyticsSpanProcessor(BatchSpanProcessor(exporter))
         provider, owned = _attach_processor(processor)
@@ -137,6 +141,7 @@ def setup() -> bool:
             stats=stats,
             stats_exporter=stats_exporter,
             aggregator=aggregator,
+            audit=audit,
             forwarding=_forwarding(provider, owned),
         )
         _instrument()
@@ -164,6 +169,8 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
     try:
         flushed = runtime.processor.force_flush(timeout_millis)
         runtime.aggregator.flush(final=True, timeout_millis=timeout_millis)
+        if runtime.audit is not None:
+            runtime.audit.flush(until)
     except Exception:  # never into the host
         absorb("force_flush")
         return False
@@ -221,6 +228,8 @@ def shutdown() -> None:
     uninstrument_celery()
     runtime.processor.shutdown()
     runtime.aggregator.stop()
+    if runtime.audit is not None:
+        runtime.audit.shutdown()
     runtime.stats.shutdown()
     if runtime.forwarding is not None:
         runtime.forwarding.shutdown()

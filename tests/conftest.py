@@ -12,6 +12,7 @@ from aa_otel_analytics._ga4 import drops as drops_module
 from aa_otel_analytics._ga4 import guard
 from aa_otel_analytics._ga4.budget import budget
 from aa_otel_analytics._ga4.config import config_cache
+from aa_otel_analytics.audit import recorder as audit_recorder
 from aa_otel_analytics.exporters import (
     aggregate_exporter,
     metric_exporter,
@@ -37,7 +38,7 @@ def loud_bugs(request, monkeypatch):
     def reraise(what: str, **kwargs: object) -> None:
         raise
 
-    absorbing = (span_exporter, metric_exporter, aggregate_exporter)
+    absorbing = (span_exporter, metric_exporter, aggregate_exporter, audit_recorder)
     forwarding = (forwarding_exporters, forwarding_gauges, forwarding_pipeline)
     for module in (guard, *absorbing, *forwarding):
         monkeypatch.setattr(module, "absorb", reraise, raising=False)

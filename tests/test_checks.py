@@ -138,3 +138,30 @@ def test_nothing_is_reported_when_analytics_is_off(enabled, monkeypatch):
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
 
     assert ids(deployment.check_deployment()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "used"),
+    [
+        ("ANALYTICS_DAILY_EVENT_BUDGET", 500, "the default"),
+        ("ANALYTICS_DAILY_EVENT_BUDGET", 200_000, "100000 is used"),
+        ("ANALYTICS_AUDIT_BODIES", -1, "the default"),
+        ("ANALYTICS_AUDIT_BODIES", "20", "the default"),
+        ("ANALYTICS_AUDIT_RETENTION_DAYS", 0, "the default"),
+        ("ANALYTICS_AUDIT_RETENTION_DAYS", True, "the default"),
+    ],
+)
+def test_a_count_setting_out_of_range_is_named(settings, name, value, used):
+    setattr(settings, name, value)
+
+    [message] = [m for m in run_checks() if m.id == "aa_otel_analytics.W012"]
+    assert name in message.msg
+    assert used in message.msg
+
+
+def test_count_settings_in_range_pass(settings):
+    settings.ANALYTICS_DAILY_EVENT_BUDGET = 100_000
+    settings.ANALYTICS_AUDIT_BODIES = 0
+    settings.ANALYTICS_AUDIT_RETENTION_DAYS = 1
+
+    assert "aa_otel_analytics.W012" not in ids(run_checks())

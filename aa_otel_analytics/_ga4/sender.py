@@ -30,6 +30,10 @@ class Recorder(Protocol):
     def record(self, addressed: Addressed) -> None: ...
 
 
+class Audit(Protocol):
+    def record_batch(self, batch: Batch, outcome: Outcome) -> None: ...
+
+
 def _needed(addressed: Addressed) -> int:
     """Budget is per install per day, so a batch costs its largest token's share."""
     return max((len(events) for _, events in addressed), default=0)
@@ -53,6 +57,7 @@ class GASender:
         self.sent_requests = 0
         self.last_success: dict[str, float] = {}
         self.aggregator: Recorder | None = None
+        self.audit: Audit | None = None
         self._aggregating_day: dt.date | None = None
 
     def send(self, events: Sequence[AnalyticsEvent]) -> bool:
@@ -119,6 +124,9 @@ class GASender:
             outcome = Outcome(False, "bad_endpoint")
         else:
             outcome = self.client.post(url, params, batch.body, self._deadline())
+        if self.audit is not None:
+            # Before the drop is counted, so the audit does not record it twice.
+            self.audit.record_batch(batch, outcome)
         if outcome.ok:
             self._record_success(batch)
             if conf.use_debug_endpoint:

@@ -35,6 +35,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
     messages.extend(_check_durations())
+    messages.extend(_check_counts())
     messages.extend(_check_forwarding())
     return messages
 
@@ -61,6 +62,36 @@ def _check_durations() -> list[CheckMessage]:
                     id="aa_otel_analytics.W003",
                 )
             )
+    return messages
+
+
+# Whole-number settings and the range their value must be in.
+_COUNTS = {
+    "ANALYTICS_DAILY_EVENT_BUDGET": (1_000, 100_000),
+    "ANALYTICS_AUDIT_BODIES": (0, 100),
+    "ANALYTICS_AUDIT_RETENTION_DAYS": (1, None),
+}
+
+
+def _check_counts() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name, (low, high) in _COUNTS.items():
+        value = getattr(settings, name, None)
+        if value is None:
+            continue
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if whole and value >= low and (high is None or value <= high):
+            continue
+
+        wanted = f"from {low} to {high}" if high is not None else f"of {low} or more"
+        capped = whole and high is not None and value > high
+        used = f"{high} is used" if capped else "the default is used"
+        messages.append(
+            Warning(
+                f"{name} must be a whole number {wanted}, not {value!r}; {used}.",
+                id="aa_otel_analytics.W012",
+            )
+        )
     return messages
 
 
