@@ -157,6 +157,10 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
     Returns True only when everything went out: a batch dropped during the flush
     (Google down, the time up) makes it False.
     """
+    return _flush(timeout_millis, exiting=False)
+
+
+def _flush(timeout_millis: float, *, exiting: bool) -> bool:
     runtime = _runtime
     if runtime is None:
         return True
@@ -164,7 +168,8 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
     client = runtime.sender.client
     before = sum(drops.snapshot().values())
     until = time.monotonic() + timeout_millis / 1000
-    forwarded = runtime.forwarding.begin_flush() if runtime.forwarding else None
+    forwarding = runtime.forwarding
+    forwarded = forwarding.begin_flush(exiting=exiting) if forwarding else None
     client.limit_until(until)
     try:
         flushed = runtime.processor.force_flush(timeout_millis)
@@ -177,7 +182,11 @@ def force_flush(timeout_millis: int = 30_000) -> bool:
     finally:
         client.limit_until(None)
     delivered = flushed and sum(drops.snapshot().values()) == before
-    return (forwarded is None or forwarded.wait(until)) and delivered
+    if forwarding is None or forwarded is None:
+        return delivered
+
+    forwarded_until = forwarding.exit_deadline(until) if exiting else until
+    return forwarded.wait(forwarded_until) and delivered
 
 
 def _flush_at_exit() -> None:
@@ -186,7 +195,7 @@ def _flush_at_exit() -> None:
         return
 
     runtime.sender.client.close()
-    force_flush(int(conf.ANALYTICS_SHUTDOWN_DEADLINE_SECS * 1000))
+    _flush(conf.ANALYTICS_SHUTDOWN_DEADLINE_SECS * 1000, exiting=True)
 
 
 def _on_worker_process_shutdown(**kwargs: object) -> None:

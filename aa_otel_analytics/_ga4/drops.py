@@ -32,6 +32,10 @@ class DropCounter:
         with self._lock:
             return dict(self._counts)
 
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()

@@ -101,6 +101,16 @@ def _check_forwarding() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for signal in ("traces", "metrics"):
         plan = environment.plan(signal)  # type: ignore[arg-type]
+        if plan.ignored:
+            names = ", ".join(plan.ignored)
+            messages.append(
+                Warning(
+                    f"OTEL_{signal.upper()}_EXPORTER names {names}: this package "
+                    f"forwards {signal} only over OTLP, so that is ignored.",
+                    hint="Use otlp (or otlp_proto_http / otlp_proto_grpc).",
+                    id="aa_otel_analytics.W004",
+                )
+            )
         if plan.requested and plan.problem:
             messages.append(
                 Warning(

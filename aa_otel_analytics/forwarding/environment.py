@@ -28,6 +28,12 @@ _EXPORTER_MODULES = {
     GRPC: "opentelemetry.exporter.otlp.proto.grpc",
 }
 _EXTRAS = {HTTP_PROTOBUF: "otlp", GRPC: "otlp-grpc"}
+# Exporter names the SDK's auto-configuration knows, and the protocol each fixes.
+OTLP_NAMES: dict[str, str | None] = {
+    "otlp": None,
+    "otlp_proto_http": HTTP_PROTOBUF,
+    "otlp_proto_grpc": GRPC,
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class SignalPlan:
     requested: bool
     protocol: str
     problem: str | None = None
+    ignored: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -60,18 +67,26 @@ def _endpoint_set(signal: Signal) -> bool:
     return any(os.environ.get(name, "").strip() for name in names)
 
 
-def _protocol(signal: Signal) -> str:
+def _protocol(signal: Signal, names: list[str] | None) -> str:
+    for name in names or ():
+        fixed = OTLP_NAMES.get(name)
+        if fixed is not None:
+            return fixed
+
     specific = os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_PROTOCOL", "")
     general = os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")
     return (specific.strip() or general.strip() or HTTP_PROTOBUF).lower()
 
 
-def _requested(signal: Signal) -> bool:
-    names = _exporter_names(signal)
+def _requested(signal: Signal, names: list[str] | None) -> bool:
     if names is None:
         return _endpoint_set(signal)
 
-    return "otlp" in names
+    return any(name in OTLP_NAMES for name in names)
+
+
+def _ignored(names: list[str] | None) -> tuple[str, ...]:
+    return tuple(n for n in names or () if n not in OTLP_NAMES and n != "none")
 
 
 def _installed(module: str) -> bool:
@@ -81,7 +96,9 @@ def _installed(module: str) -> bool:
         return False
 
 
-def _problem(protocol: str) -> str | None:
+def _problem(signal: Signal, protocol: str) -> str | None:
+    from aa_otel_analytics.forwarding import values
+
     if protocol not in SUPPORTED_PROTOCOLS:
         supported = " or ".join(SUPPORTED_PROTOCOLS)
         return f"OTLP protocol {protocol!r} is not supported; use {supported}"
@@ -93,7 +110,7 @@ def _problem(protocol: str) -> str | None:
             f"OTLP export over {protocol} needs {package}: "
             f"pip install 'aa-otel-analytics[{_EXTRAS[protocol]}]'"
         )
-    return None
+    return values.endpoint_problem(signal, protocol) or values.timeout_problem(signal)
 
 
 def plan(signal: Signal) -> SignalPlan:
@@ -101,10 +118,11 @@ def plan(signal: Signal) -> SignalPlan:
     if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return SignalPlan(signal, requested=False, protocol=HTTP_PROTOBUF)
 
-    requested = _requested(signal)
-    protocol = _protocol(signal)
-    problem = _problem(protocol) if requested else None
-    return SignalPlan(signal, requested=requested, protocol=protocol, problem=problem)
+    names = _exporter_names(signal)
+    requested = _requested(signal, names)
+    protocol = _protocol(signal, names)
+    problem = _problem(signal, protocol) if requested else None
+    return SignalPlan(signal, requested, protocol, problem, _ignored(names))
 
 
 def any_requested() -> bool:

@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from aa_otel_analytics._ga4.drops import DropCounter
 from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics.forwarding.environment import GRPC, SignalPlan
+from aa_otel_analytics.forwarding.health import health
 from aa_otel_analytics.forwarding.redaction import redact_batch
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,10 @@ class ForwardingSpanExporter(SpanExporter):
             absorb("OTLP span export", reason="forwarding_error")
             return SpanExportResult.FAILURE
 
-        if result is not SpanExportResult.SUCCESS:
+        if result is SpanExportResult.SUCCESS:
+            health.mark_up()
+        else:
+            health.mark_down()
             forwarding_drops.add("collector_failed", len(batch))
         return result  # type: ignore[no-any-return]
 

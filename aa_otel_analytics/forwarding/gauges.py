@@ -25,14 +25,16 @@ logger = logging.getLogger(__name__)
 THREAD_NAME = "aa-otel-analytics-otlp-gauges"
 _DEFAULT_INTERVAL_MILLIS = 60_000.0
 _DEFAULT_TIMEOUT_MILLIS = 30_000.0
+# Each collection runs count queries; a typo such as "1" must not mean every 1 ms.
+MIN_INTERVAL_MILLIS = 1_000.0
 
 
-def _millis(name: str, default: float) -> float:
+def _millis(name: str, default: float, minimum: float = 0.0) -> float:
     try:
         value = float(os.environ.get(name, default))
     except ValueError:
         return default
-    return value if value > 0 else default
+    return max(value, minimum) if value > 0 else default
 
 
 class GaugeForwarder:
@@ -41,9 +43,10 @@ class GaugeForwarder:
     def __init__(self, exporter: ForwardingMetricExporter, resource: Resource) -> None:
         self.exporter = exporter
         self.resource = resource
-        self.interval_secs = (
-            _millis("OTEL_METRIC_EXPORT_INTERVAL", _DEFAULT_INTERVAL_MILLIS) / 1000
+        interval = _millis(
+            "OTEL_METRIC_EXPORT_INTERVAL", _DEFAULT_INTERVAL_MILLIS, MIN_INTERVAL_MILLIS
         )
+        self.interval_secs = interval / 1000
         self.timeout_millis = _millis(
             "OTEL_METRIC_EXPORT_TIMEOUT", _DEFAULT_TIMEOUT_MILLIS
         )

@@ -1,21 +1,18 @@
 """Build the forwarding pipeline beside the GA one, when the environment asks.
 
 Spans get their own batch processor, queue and thread; install gauges get their
-own thread in the beat process. Flushing runs on a helper thread joined with a
-deadline, because the SDK's batch processor does not bound its own flush and the
-OTLP exporter may wait out its timeout on a hanging collector.
+own thread in the beat process. A flush is waited for with the caller's deadline,
+and an exiting process waits a second at most, or not at all when the collector
+was seen down lately: a site that recycles processes must not pay for a dead
+collector at every exit.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-from aa_otel_analytics._ga4.guard import absorb
 from aa_otel_analytics.conf import conf
 from aa_otel_analytics.forwarding import environment, quiet_logs
 from aa_otel_analytics.forwarding.exporters import (
@@ -25,68 +22,58 @@ from aa_otel_analytics.forwarding.exporters import (
     forwarding_drops,
 )
 from aa_otel_analytics.forwarding.gauges import GaugeForwarder
+from aa_otel_analytics.forwarding.health import health
+from aa_otel_analytics.forwarding.processor import (
+    ForwardingSpanProcessor,
+    PendingFlush,
+    finished,
+)
+from aa_otel_analytics.forwarding.redaction import redact_resource
 
 logger = logging.getLogger(__name__)
 
-FLUSH_THREAD_NAME = "aa-otel-analytics-otlp-flush"
-SHUTDOWN_WAIT_SECS = 1.0
-
-
-class PendingFlush:
-    """A forwarding flush running on its own thread."""
-
-    def __init__(self, processor: BatchSpanProcessor | None) -> None:
-        self._before = sum(forwarding_drops.snapshot().values())
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-        if processor is None:
-            self._done.set()
-            return
-
-        self._thread = threading.Thread(
-            target=self._run, args=(processor,), name=FLUSH_THREAD_NAME, daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, processor: BatchSpanProcessor) -> None:
-        try:
-            processor.force_flush()
-        except Exception:
-            absorb("OTLP flush", reason="forwarding_error")
-        finally:
-            self._done.set()
-
-    def wait(self, until: float) -> bool:
-        """Wait until the monotonic time ``until``; False if unfinished or lossy."""
-        self._done.wait(max(0.0, until - time.monotonic()))
-        lost = sum(forwarding_drops.snapshot().values()) != self._before
-        return self._done.is_set() and not lost
+EXIT_WAIT_SECS = 1.0
 
 
 @dataclass
 class Forwarding:
     """The parts of the OTLP pipeline this process runs."""
 
-    span_processor: BatchSpanProcessor | None
+    span_processor: ForwardingSpanProcessor | None
     gauges: GaugeForwarder | None
 
-    def begin_flush(self) -> PendingFlush:
-        """Start flushing forwarded spans; the caller waits with its own deadline."""
-        return PendingFlush(self.span_processor)
+    def begin_flush(self, *, exiting: bool = False) -> PendingFlush:
+        """Start flushing forwarded spans; the caller waits with its own deadline.
+
+        A process on its way out does not wait for a collector that this host has
+        seen down in the last minute: what it still holds is counted as lost.
+        """
+        processor = self.span_processor
+        if processor is None:
+            return finished()
+
+        if exiting:
+            quiet_logs.repeat_filter.silent = True
+        if exiting and health.down():
+            pending = finished()
+            forwarding_drops.add("collector_down", processor.queued())
+            return pending
+
+        return processor.begin_flush()
+
+    def exit_deadline(self, until: float) -> float:
+        """How long an exiting process waits for the collector: at most a second."""
+        return min(until, time.monotonic() + EXIT_WAIT_SECS)
 
     def start_gauges(self) -> None:
         if self.gauges is not None:
             self.gauges.start()
 
     def shutdown(self) -> None:
-        """Stop both threads; a hanging collector is left behind, not waited for."""
         if self.gauges is not None:
             self.gauges.stop()
-        processor = self.span_processor
-        if processor is not None:
-            thread = threading.Thread(target=processor.shutdown, daemon=True)
-            thread.start()
-            thread.join(SHUTDOWN_WAIT_SECS)
+        if self.span_processor is not None:
+            self.span_processor.shutdown()
 
 
 def _warn(plan: environment.SignalPlan) -> None:
@@ -95,7 +82,7 @@ def _warn(plan: environment.SignalPlan) -> None:
 
 def _span_processor(
     plan: environment.SignalPlan, owns_provider: bool
-) -> BatchSpanProcessor | None:
+) -> ForwardingSpanProcessor | None:
     if plan.problem:
         _warn(plan)
     if not plan.active:
@@ -108,10 +95,9 @@ def _span_processor(
         )
         return None
 
-    exporter = ForwardingSpanExporter(
-        exporter_factory(plan), full_detail=conf.ANALYTICS_OTLP_FULL_DETAIL
-    )
-    return BatchSpanProcessor(exporter)
+    full_detail = conf.ANALYTICS_OTLP_FULL_DETAIL
+    exporter = ForwardingSpanExporter(exporter_factory(plan), full_detail=full_detail)
+    return ForwardingSpanProcessor(exporter, full_detail=full_detail)
 
 
 def _gauges(plan: environment.SignalPlan) -> GaugeForwarder | None:
@@ -121,7 +107,10 @@ def _gauges(plan: environment.SignalPlan) -> GaugeForwarder | None:
         return None
 
     exporter = ForwardingMetricExporter(exporter_factory(plan))
-    return GaugeForwarder(exporter, environment.resource())
+    resource = environment.resource()
+    if not conf.ANALYTICS_OTLP_FULL_DETAIL:
+        resource = redact_resource(resource)
+    return GaugeForwarder(exporter, resource)
 
 
 def build(owns_provider: bool) -> Forwarding | None:

@@ -1,8 +1,10 @@
 """Keep a dead collector from flooding the host's log.
 
 The OTLP exporters log an error for every failed batch, every few seconds in every
-process. This filter lets each distinct message through once per interval and
-drops the repeats; it is attached only to the exporters' own loggers.
+process. This filter, attached only to the exporters' own loggers, lets one of
+their lines through per ten minutes across all the host's processes (a recycled
+process would otherwise log afresh) and each distinct message at most once per
+interval within a process; during the exit flush it lets nothing through.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+
+from aa_otel_analytics.forwarding.health import health
 
 INTERVAL_SECS = 600.0
 _MAX_KEYS = 256
@@ -31,21 +35,27 @@ class RepeatFilter(logging.Filter):
         super().__init__()
         self.interval_secs = interval_secs
         self.suppressed = 0
+        self.silent = False
         self._last: dict[tuple[str, object], float] = {}
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
         key = (record.name, record.msg)
-        now = time.monotonic()
+        passed = not self.silent and self._due(key) and health.log_due()
         with self._lock:
-            last = self._last.get(key)
-            if last is not None and now - last < self.interval_secs:
+            if not passed:
                 self.suppressed += 1
                 return False
+
             if len(self._last) >= _MAX_KEYS:
                 self._last.clear()
-            self._last[key] = now
+            self._last[key] = time.monotonic()
         return True
+
+    def _due(self, key: tuple[str, object]) -> bool:
+        with self._lock:
+            last = self._last.get(key)
+        return last is None or time.monotonic() - last >= self.interval_secs
 
 
 repeat_filter = RepeatFilter()

@@ -117,7 +117,12 @@ def disabled_by() -> list[str]:
 
 
 def _forwarding() -> dict[str, Any]:
-    found: dict[str, Any] = {"full_detail": conf.ANALYTICS_OTLP_FULL_DETAIL}
+    from aa_otel_analytics.forwarding.health import health
+
+    found: dict[str, Any] = {
+        "full_detail": conf.ANALYTICS_OTLP_FULL_DETAIL,
+        "collector_down": environment.any_requested() and health.down(),
+    }
     for signal in SIGNALS:
         plan = environment.plan(signal)
         found[signal] = {

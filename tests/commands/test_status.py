@@ -217,3 +217,16 @@ def test_after_a_send_the_last_success_is_shown(analytics, receiver):
     assert last not in (None, "unknown")
     age = dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(last)
     assert dt.timedelta(0) <= age < dt.timedelta(minutes=5)
+
+
+def test_a_collector_seen_down_by_any_process_is_shown(site, monkeypatch, tmp_path):
+    from aa_otel_analytics.forwarding.health import health
+
+    monkeypatch.setattr(health, "directory", tmp_path)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    assert status_json()["forwarding"]["collector_down"] is False
+
+    health.mark_down()
+
+    assert status_json()["forwarding"]["collector_down"] is True
+    assert "the collector refused or failed" in run("analytics_status").out

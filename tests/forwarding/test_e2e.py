@@ -106,7 +106,7 @@ def test_pages_tasks_and_gauges_reach_the_collector_redacted(receiver, tmp_path)
             workers=2,
             OTEL_EXPORTER_OTLP_ENDPOINT=collector.http_endpoint,
             OTEL_EXPORTER_OTLP_TIMEOUT="2",
-            OTEL_METRIC_EXPORT_INTERVAL="500",
+            OTEL_METRIC_EXPORT_INTERVAL="1000",
             OTEL_BSP_SCHEDULE_DELAY="100",
         )
         start_worker(stack, env, tmp_path, 2)

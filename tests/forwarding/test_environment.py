@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 
 import pytest
 from django.core import checks
 
-from aa_otel_analytics.forwarding import environment, quiet_logs
+from aa_otel_analytics.forwarding import environment, health, quiet_logs
 from tests.scripting import run_script
 
 OTEL_VARIABLES = (
@@ -145,9 +147,31 @@ def test_repeated_exporter_errors_are_logged_once(caplog):
         logger.error("Some other failure")
 
     messages = [r.getMessage() for r in caplog.records if r.name == name]
-    assert messages[0].startswith("Failed to export spans batch")
-    assert messages[1:] == ["Some other failure"]
-    assert quiet_logs.repeat_filter.suppressed - before == 49
+    assert messages == ["Failed to export spans batch code: 0"]
+    assert quiet_logs.repeat_filter.suppressed - before == 50
+
+
+def test_a_new_process_does_not_log_again_within_ten_minutes(caplog):
+    name = quiet_logs.LOGGERS[0]
+    first, recycled = quiet_logs.RepeatFilter(), quiet_logs.RepeatFilter()
+    record = logging.LogRecord(name, logging.ERROR, __file__, 1, "down", (), None)
+
+    assert first.filter(record) is True
+    assert recycled.filter(record) is False
+
+    stamp = health.health.logged_marker
+    old = time.time() - health.LOG_EVERY_SECS - 1
+    os.utime(stamp, (old, old))
+    assert recycled.filter(record) is True
+
+
+def test_nothing_is_logged_during_the_exit_flush():
+    name = quiet_logs.LOGGERS[0]
+    quiet = quiet_logs.RepeatFilter()
+    quiet.silent = True
+    record = logging.LogRecord(name, logging.ERROR, __file__, 1, "down", (), None)
+
+    assert quiet.filter(record) is False
 
 
 SETUP = """
@@ -188,3 +212,95 @@ def test_with_the_variables_the_otlp_exporter_is_imported(receiver, tmp_path):
         "opentelemetry.exporter.otlp.proto.http.trace_exporter"
         in result["otlp_modules"]
     )
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "not a url"}, "not an http"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "127.0.0.1:4318"}, "not an http"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:99999"}, "invalid port"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1"}, "not a valid URL"),
+        (
+            {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318"},
+            "/v1/traces",
+        ),
+        (
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+                "OTEL_EXPORTER_OTLP_TIMEOUT": "0",
+            },
+            "every export fail",
+        ),
+        (
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+                "OTEL_EXPORTER_OTLP_TIMEOUT": "10000",
+            },
+            "seconds",
+        ),
+        (
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "soon",
+            },
+            "not a number",
+        ),
+    ],
+)
+def test_a_value_that_cannot_work_is_named_and_not_used(
+    monkeypatch, variables, expected
+):
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TIMEOUT", raising=False)
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    traces = environment.plan("traces")
+    assert traces.requested
+    assert not traces.active
+    assert expected in traces.problem
+    [message] = [
+        m
+        for m in checks.run_checks()
+        if m.id == "aa_otel_analytics.W004" and "traces" in m.msg
+    ]
+    assert expected in message.msg
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://127.0.0.1:4318", "https://otel.example.net", "http://[::1]:4318/"],
+)
+def test_good_endpoints_pass(monkeypatch, endpoint):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+
+    assert environment.plan("traces").active
+
+
+def test_the_grpc_exporter_accepts_host_and_port(monkeypatch):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "127.0.0.1:4317")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+
+    assert environment.plan("traces").active
+
+
+@pytest.mark.parametrize(
+    ("name", "protocol"),
+    [("otlp_proto_http", "http/protobuf"), ("otlp_proto_grpc", "grpc")],
+)
+def test_the_sdks_otlp_exporter_names_choose_the_protocol(monkeypatch, name, protocol):
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", name)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+
+    plan = environment.plan("traces")
+    assert plan.active
+    assert plan.protocol == protocol
+
+
+def test_other_exporter_names_are_reported_as_ignored(monkeypatch):
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console,otlp")
+
+    assert environment.plan("traces").ignored == ("console",)
+    [message] = [m for m in checks.run_checks() if m.id == "aa_otel_analytics.W004"]
+    assert "console" in message.msg

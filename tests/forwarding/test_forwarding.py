@@ -17,20 +17,24 @@ from opentelemetry.sdk.metrics.export import (
     MetricExportResult,
     MetricsData,
 )
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from aa_otel_analytics import runtime
 from aa_otel_analytics.demo import tasks
-from aa_otel_analytics.forwarding import exporters, gauges, pipeline
+from aa_otel_analytics.forwarding import exporters, gauges, pipeline, redaction
 from aa_otel_analytics.forwarding.exporters import (
     ForwardingMetricExporter,
     ForwardingSpanExporter,
     forwarding_drops,
 )
+from aa_otel_analytics.forwarding.health import CollectorHealth, health
+from aa_otel_analytics.forwarding.processor import FLUSH_THREAD_NAME
 from aa_otel_analytics.instrumentation import attributes as ours
 from aa_otel_analytics.stats import install_stats
 from tests.conftest import flush
@@ -260,6 +264,7 @@ def test_each_process_builds_its_own_exporter(monkeypatch):
 
 def test_gauges_are_forwarded_on_a_timer(collector, db, monkeypatch):
     monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
+    monkeypatch.setattr(gauges, "MIN_INTERVAL_MILLIS", 50.0)
     forwarder = gauges.GaugeForwarder(
         ForwardingMetricExporter(lambda: collector.metrics),
         resource=pipeline.environment.resource(),
@@ -308,3 +313,112 @@ def test_a_failed_metric_export_is_counted(monkeypatch):
 
     assert result is MetricExportResult.FAILURE
     assert forwarding_drops.snapshot() == {"collector_failed_metrics": 1}
+
+
+@pytest.mark.parametrize(("value", "secs"), [("1", 1.0), ("0", 60.0), ("x", 60.0)])
+def test_the_gauge_interval_has_a_floor(monkeypatch, value, secs):
+    monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", value)
+
+    forwarder = gauges.GaugeForwarder(ForwardingMetricExporter(object), Resource({}))
+
+    assert forwarder.interval_secs == secs
+
+
+def test_the_resource_keeps_the_service_and_what_the_operator_wrote(monkeypatch):
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "team=ops,host.name=auth-1")
+    detected = Resource(
+        {
+            "service.name": "auth",
+            "service.version": "5.5",
+            "telemetry.sdk.language": "python",
+            "team": "ops",
+            "host.name": "auth-1",
+            "host.id": "abc",
+            "process.pid": 42,
+            "process.command_line": "gunicorn --secret",
+            "container.id": "c0ffee",
+        }
+    )
+
+    kept = dict(redaction.redact_resource(detected).attributes)
+
+    assert kept == {
+        "service.name": "auth",
+        "service.version": "5.5",
+        "telemetry.sdk.language": "python",
+        "team": "ops",
+        "host.name": "auth-1",
+    }
+
+
+def test_detected_resource_attributes_stay_home(monkeypatch):
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    span = ReadableSpan(
+        "GET",
+        resource=Resource({"service.name": "auth", "host.name": "auth-1"}),
+        instrumentation_scope=InstrumentationScope(
+            "opentelemetry.instrumentation.django"
+        ),
+    )
+
+    [forwarded] = redaction.redact_batch([span])
+
+    assert dict(forwarded.resource.attributes) == {"service.name": "auth"}
+
+
+def test_flushes_share_one_thread_while_the_collector_hangs(
+    collector, analytics, client
+):
+    collector.span_exporter = HangingSpanExporter()
+    client.get("/")
+    for _ in range(20):
+        assert runtime.force_flush(20) is False
+
+    flushers = [t for t in threading.enumerate() if t.name == FLUSH_THREAD_NAME]
+    assert len(flushers) == 1
+
+
+def test_an_exiting_process_waits_a_second_at_most(collector, analytics, client):
+    collector.span_exporter = HangingSpanExporter()
+    client.get("/")
+
+    started = time.monotonic()
+    assert runtime._flush(5_000, exiting=True) is False
+    took = time.monotonic() - started
+
+    assert took < 3, "the exit waited for the collector beyond its second"
+
+
+def test_an_exiting_process_skips_a_collector_seen_down(collector, analytics, client):
+    collector.span_exporter = HangingSpanExporter()
+    health.mark_down()
+    client.get("/")
+    client.get("/")
+
+    started = time.monotonic()
+    assert runtime._flush(5_000, exiting=True) is False
+    took = time.monotonic() - started
+
+    assert took < 1
+    assert forwarding_drops.snapshot().get("collector_down") == 2
+
+
+class FlakyExporter(SpanExporter):
+    def __init__(self) -> None:
+        self.failing = True
+
+    def export(self, spans):
+        return SpanExportResult.FAILURE if self.failing else SpanExportResult.SUCCESS
+
+
+def test_a_failed_export_marks_the_collector_down_for_every_process(forwarded, client):
+    forwarded.span_exporter = flaky = FlakyExporter()
+    client.get("/")
+    runtime.force_flush(10_000)
+    assert health.down()
+    assert CollectorHealth(health.directory).down(), "another process sees it"
+
+    flaky.failing = False
+    client.get("/")
+    runtime.force_flush(10_000)
+    assert not health.down()

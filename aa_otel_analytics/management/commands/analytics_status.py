@@ -88,7 +88,11 @@ def _forwarding(forwarding: dict[str, Any]) -> list[str]:
             parts.append(f"{signal} off")
     if forwarding["traces"]["on"]:
         parts.append("full detail" if forwarding["full_detail"] else "redacted")
-    return [f"OTLP:         {', '.join(parts)}"]
+    lines = [f"OTLP:         {', '.join(parts)}"]
+    if forwarding["collector_down"]:
+        lines.append("              the collector refused or failed an export here")
+        lines.append("              in the last minute")
+    return lines
 
 
 def _token(token: dict[str, Any]) -> list[str]:
