@@ -33,7 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -228,6 +229,7 @@ def rows_from(
 
 def run(quick: bool = False) -> list[Row]:
     from aa_otel_analytics.receiver import GAReceiver
+    from bench import task_instructions
 
     rounds, per_round = (4, 10) if quick else (200, 10)
     with (
@@ -238,8 +240,25 @@ def run(quick: bool = False) -> list[Row]:
         sent = (rounds + 1) * per_round
         ga.wait_for(lambda: len(_task_events(ga)) >= sent, 10)
         received = len(_task_events(ga))
-    rows = rows_from(timings, received, sent)
+        env = _env(Path(tmp), ga.url, broker(Path(tmp))[0])
+        counted = task_instructions.run(env, quick=quick)
+    rows = rows_from(timings, received, sent) + counted
     return [replace(r, passed=None) for r in rows] if quick else rows
+
+
+@contextmanager
+def site_for_instructions() -> Iterator[dict[str, str]]:
+    """A migrated site and a GA receiver, for ``bench.task_instructions`` alone."""
+    from aa_otel_analytics.demo import run
+    from aa_otel_analytics.receiver import GAReceiver
+
+    with (
+        tempfile.TemporaryDirectory(prefix="aa-bench-tasks-") as tmp,
+        GAReceiver() as ga,
+    ):
+        env = _env(Path(tmp), ga.url, broker(Path(tmp))[0])
+        run.prepare(env)
+        yield env
 
 
 def _task_events(receiver: object) -> list[dict]:
