@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from aa_otel_analytics._ga4.drops import drops
@@ -73,6 +74,21 @@ def current() -> Runtime | None:
     return _runtime
 
 
+def _sampler() -> sampling.Sampler | None:
+    """Record every request, whatever an incoming ``traceparent`` says.
+
+    The SDK's default follows a remote parent's "not sampled" flag, so any client
+    or proxy sending ``traceparent: …-00`` would hide its page views from the
+    counts. An operator's own ``OTEL_TRACES_SAMPLER`` is left to the SDK.
+    """
+    if os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+
+    return sampling.ParentBased(
+        sampling.ALWAYS_ON, remote_parent_not_sampled=sampling.ALWAYS_ON
+    )
+
+
 def _attach_processor(processor: AnalyticsSpanProcessor) -> tuple[object, bool]:
     """Join the host's SDK tracer provider, or install ours when there is none."""
     global _installed_provider
@@ -85,7 +101,11 @@ def _attach_processor(processor: AnalyticsSpanProcessor) -> tuple[object, bool]:
         logger.warning("analytics off: the global tracer provider is not the SDK's")
         return existing, False
 
-    provider = TracerProvider(resource=environment.resource(), shutdown_on_exit=False)
+    provider = TracerProvider(
+        resource=environment.resource(),
+        sampler=_sampler(),
+        shutdown_on_exit=False,
+    )
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     _installed_provider = provider

@@ -133,3 +133,17 @@ result["batch"] = batch._max_export_batch_size
     assert result["service"] == "auth-web"
     assert result["team"] == "ops"
     assert (result["queue"], result["batch"]) == (123, 17)
+
+
+def test_an_operators_sampler_is_left_to_the_sdk(receiver, tmp_path):
+    body = (
+        RUN
+        + """
+result["sampler"] = type(runtime.current().tracer_provider.sampler).__name__
+"""
+    )
+    ours = run_script(receiver, tmp_path, body)
+    theirs = run_script(receiver, tmp_path, body, OTEL_TRACES_SAMPLER="always_off")
+
+    assert ours["sampler"] == "ParentBased"
+    assert theirs["sampler"] == "StaticSampler"

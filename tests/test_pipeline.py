@@ -308,3 +308,13 @@ def test_lone_surrogates_are_replaced_not_sent(analytics, receiver):
     [request] = receiver.received
     assert request.messages == []
     assert "\\ud" not in json.dumps(request.body)
+
+
+def test_an_unsampled_incoming_traceparent_still_counts_the_page(
+    analytics, receiver, client
+):
+    unsampled = f"00-{'a' * 32}-{'b' * 16}-00"
+    client.get("/", HTTP_TRACEPARENT=unsampled)
+    flush()
+
+    assert len(receiver.events("page_view")) == 1
