@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.utils import timezone
 
 from aa_otel_analytics.conf import conf
@@ -28,5 +29,11 @@ def prune(retention_days: int | None = None) -> int:
         else retention_days
     )
     cutoff = timezone.now() - dt.timedelta(days=days)
-    deleted, _ = AnalyticsSentBatch.objects.filter(sent_at__lt=cutoff).delete()
-    return deleted
+    # One statement: QuerySet.delete() wraps even a fast delete in a transaction,
+    # which adds two statements to the daily task's budget of five.
+    table = connection.ops.quote_name(AnalyticsSentBatch._meta.db_table)
+    column = connection.ops.quote_name("sent_at")
+    value = connection.ops.adapt_datetimefield_value(cutoff)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} < %s", [value])
+        return max(cursor.rowcount, 0)

@@ -272,3 +272,18 @@ def test_a_forked_child_writes_with_a_thread_of_its_own():
         os.close(read_end)
         audit._pending.clear()
         audit.shutdown()
+
+
+def test_pruning_cuts_at_the_hour_not_the_day(db, settings):
+    from aa_otel_analytics.audit.retention import prune
+
+    settings.ANALYTICS_AUDIT_RETENTION_DAYS = 10
+    now = timezone.now()
+    for hours in (10 * 24 + 1, 10 * 24 - 1):
+        AnalyticsSentBatch.objects.create(
+            sent_at=now - timedelta(hours=hours), token_name="edge", outcome="sent"
+        )
+
+    assert prune() == 1
+    [kept] = rows(token_name="edge")
+    assert now - kept.sent_at < timedelta(days=10)
