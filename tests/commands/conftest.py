@@ -11,25 +11,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.conftest import preload_rows
+from tests.otel_env import clear_otel_environment
 
 SECRET = "KLlpjLZ-SRGozS5f5wb_kw"
-
-_OTEL_VARIABLES = (
-    "OTEL_SDK_DISABLED",
-    "OTEL_TRACES_EXPORTER",
-    "OTEL_METRICS_EXPORTER",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_PROTOCOL",
-)
 
 
 @pytest.fixture(autouse=True)
 def plain_environment(monkeypatch):
     """Status reads the OTEL_* variables; the runner's own must not leak in."""
-    for name in _OTEL_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    clear_otel_environment(monkeypatch)
 
 
 @pytest.fixture

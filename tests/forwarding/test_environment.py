@@ -10,26 +10,13 @@ import pytest
 from django.core import checks
 
 from aa_otel_analytics.forwarding import environment, health, quiet_logs
+from tests.otel_env import clear_otel_environment
 from tests.scripting import run_script
-
-OTEL_VARIABLES = (
-    "OTEL_SDK_DISABLED",
-    "OTEL_TRACES_EXPORTER",
-    "OTEL_METRICS_EXPORTER",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_PROTOCOL",
-    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-    "OTEL_SERVICE_NAME",
-    "OTEL_RESOURCE_ATTRIBUTES",
-)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in OTEL_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    clear_otel_environment(monkeypatch)
 
 
 def requested() -> tuple[bool, bool]:
