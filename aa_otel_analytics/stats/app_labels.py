@@ -25,6 +25,7 @@ _CORE_LIBRARY_LABELS = frozenset(
         "esi",
         "solo",
         "sortedm2m",
+        "sri",
     }
 )
 
