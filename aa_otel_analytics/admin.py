@@ -67,6 +67,15 @@ class AnalyticsTokensAdmin(admin.ModelAdmin):
     list_filter = ("type", "send_page_views", "send_celery_tasks", "send_stats")
     search_fields = ("name", "token")
 
+    def get_fields(
+        self, request: HttpRequest, obj: AnalyticsTokens | None = None
+    ) -> list[str]:
+        """A read-only view shows fields as text, so the secret is left out of it."""
+        fields = list(super().get_fields(request, obj))
+        if self.has_change_permission(request, obj):
+            return fields
+        return [name for name in fields if name != "secret"]
+
 
 @admin.register(AnalyticsSentBatch)
 class AnalyticsSentBatchAdmin(admin.ModelAdmin):

@@ -7,6 +7,7 @@ less (a truthy non-bool ``ANALYTICS_DISABLED`` disables); ``checks.py`` reports 
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ AGGREGATION_MODES = ("auto", "always")
 DEFAULT_AUDIT_BODIES = 20
 MAX_AUDIT_BODIES = 100
 DEFAULT_AUDIT_RETENTION_DAYS = 90
+# A century: beyond it the cutoff date leaves the calendar Python can represent.
+MAX_AUDIT_RETENTION_DAYS = 36_500
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -137,8 +140,7 @@ class Settings:
     @property
     def ANALYTICS_DETAIL_SHARE(self) -> float:
         value = self._django("ANALYTICS_DETAIL_SHARE", 0.5)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return float(value) if ok and 0 <= value <= 1 else 0.5
+        return float(value) if valid_share(value) else 0.5
 
     @property
     def ANALYTICS_OTLP_FULL_DETAIL(self) -> bool:
@@ -160,17 +162,28 @@ class Settings:
         )
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return DEFAULT_AUDIT_RETENTION_DAYS
-        return value
+        return min(value, MAX_AUDIT_RETENTION_DAYS)
 
     @property
     def enabled(self) -> bool:
         return not (self.ANALYTICS_DISABLED or self.OTEL_SDK_DISABLED)
 
 
+def valid_share(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return 0 <= value <= 1
+
+
+def positive_seconds(value: object) -> bool:
+    """A duration a person wrote: a finite number above zero, not a bool."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and value > 0
+
+
 def _positive_float(value: object, default: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return default
-    return float(value)
+    return float(value) if positive_seconds(value) else default  # type: ignore[arg-type]
 
 
 conf = Settings()

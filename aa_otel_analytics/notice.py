@@ -26,7 +26,20 @@ aa-otel-analytics: anonymous usage analytics is now on for this site.
 """
 
 
+OFF_NOTICE = """
+aa-otel-analytics: installed with analytics switched off ({why}); nothing is
+  sent. The team token is preloaded so that the opt-out stays where Alliance
+  Auth's FAQ says; see python manage.py analytics_status.
+"""
+
+
 def announce(stream: TextIO | None = None) -> None:
     """Print the notice and log it once; called by the migration that preloads."""
-    print(FIRST_RUN_NOTICE, file=stream or sys.stdout)
-    logger.info("%s", FIRST_RUN_NOTICE.strip().splitlines()[0])
+    from aa_otel_analytics.conf import conf
+
+    text = FIRST_RUN_NOTICE
+    if not conf.enabled:
+        why = "ANALYTICS_DISABLED" if conf.ANALYTICS_DISABLED else "OTEL_SDK_DISABLED"
+        text = OFF_NOTICE.format(why=why)
+    print(text, file=stream or sys.stdout)
+    logger.info("%s", text.strip().splitlines()[0])

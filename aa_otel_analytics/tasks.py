@@ -40,7 +40,7 @@ def _prune_audit() -> None:
 
     try:
         deleted = prune()
-    except DatabaseError as exc:  # the stats still go out
+    except (DatabaseError, OverflowError) as exc:  # the stats still go out
         logger.warning("analytics audit not pruned, error=%s", type(exc).__name__)
         return
     if deleted:

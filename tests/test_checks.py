@@ -165,3 +165,33 @@ def test_count_settings_in_range_pass(settings):
     settings.ANALYTICS_AUDIT_RETENTION_DAYS = 1
 
     assert "aa_otel_analytics.W012" not in ids(run_checks())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("ANALYTICS_EXPORT_DEADLINE_SECS", float("nan"), "aa_otel_analytics.W003"),
+        ("ANALYTICS_EXPORT_DEADLINE_SECS", float("inf"), "aa_otel_analytics.W003"),
+        ("ANALYTICS_AGGREGATION_INTERVAL_SECS", -1, "aa_otel_analytics.W003"),
+        ("ANALYTICS_AUDIT_RETENTION_DAYS", 800_000, "aa_otel_analytics.W012"),
+        ("ANALYTICS_AGGREGATION", "never", "aa_otel_analytics.W013"),
+        ("ANALYTICS_DETAIL_SHARE", 2, "aa_otel_analytics.W013"),
+        ("ANALYTICS_DETAIL_SHARE", True, "aa_otel_analytics.W013"),
+    ],
+)
+def test_every_tuning_setting_out_of_range_is_named(settings, name, value, expected):
+    setattr(settings, name, value)
+
+    [message] = [m for m in run_checks() if m.id == expected]
+    assert name in message.msg
+
+
+def test_tuning_settings_in_range_pass(settings):
+    settings.ANALYTICS_AGGREGATION = "always"
+    settings.ANALYTICS_DETAIL_SHARE = 0
+    settings.ANALYTICS_AGGREGATION_INTERVAL_SECS = 60
+    settings.ANALYTICS_AUDIT_RETENTION_DAYS = 36_500
+
+    found = ids(run_checks())
+    assert not {"aa_otel_analytics.W003", "aa_otel_analytics.W012"} & set(found)
+    assert "aa_otel_analytics.W013" not in found

@@ -106,3 +106,18 @@ def test_identifier_admin_is_read_only(admin_client):
 
     assert listing.status_code == 200
     assert add.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_view_only_staff_user_never_sees_the_secret(client):
+    from django.contrib.auth.models import Permission, User
+
+    viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_analyticstokens"))
+    client.force_login(viewer)
+
+    change = client.get("/admin/aa_otel_analytics/analyticstokens/1/change/")
+
+    assert change.status_code == 200
+    assert b"G-6LYSMYK8DE" in change.content
+    assert SECRET not in change.content.decode()

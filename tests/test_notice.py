@@ -37,3 +37,12 @@ def test_the_first_migrate_prints_the_notice_once(tmp_path):
     assert "analytics_status" in first
     assert "What this server sent" in first
     assert "anonymous usage analytics" not in again
+
+
+def test_a_site_that_opted_out_is_not_told_analytics_is_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("AA_TEST_DISABLED", "1")
+
+    out = migrate(tmp_path)
+
+    assert "now on" not in out
+    assert "switched off (ANALYTICS_DISABLED)" in out

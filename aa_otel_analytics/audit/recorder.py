@@ -298,8 +298,10 @@ def _write(rows: list[Row]) -> None:
     AnalyticsSentBatch.objects.bulk_create(
         [_model(row) for row in rows], batch_size=_BULK_SIZE
     )
-    if any(row.body is not None for row in rows):
-        trim_bodies(conf.ANALYTICS_AUDIT_BODIES)
+    keep = conf.ANALYTICS_AUDIT_BODIES
+    # With 0, payloads stored while the setting was higher must go too.
+    if keep == 0 or any(row.body is not None for row in rows):
+        trim_bodies(keep)
 
 
 def _model(row: Row) -> AnalyticsSentBatch:

@@ -7,7 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from aa_otel_analytics.conf import conf, endpoint_problem
+from aa_otel_analytics.conf import (
+    AGGREGATION_MODES,
+    MAX_AUDIT_RETENTION_DAYS,
+    conf,
+    endpoint_problem,
+    positive_seconds,
+    valid_share,
+)
 
 
 @register()
@@ -36,6 +43,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         )
     messages.extend(_check_durations())
     messages.extend(_check_counts())
+    messages.extend(_check_aggregation())
     messages.extend(_check_forwarding())
     return messages
 
@@ -45,6 +53,7 @@ _DURATIONS = (
     "ANALYTICS_REQUEST_TIMEOUT_SECS",
     "ANALYTICS_EXPORT_DEADLINE_SECS",
     "ANALYTICS_SHUTDOWN_DEADLINE_SECS",
+    "ANALYTICS_AGGREGATION_INTERVAL_SECS",
 )
 
 
@@ -54,7 +63,7 @@ def _check_durations() -> list[CheckMessage]:
         value = getattr(settings, name, None)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if not positive_seconds(value):
             messages.append(
                 Warning(
                     f"{name} must be a positive number of seconds, not {value!r}; "
@@ -69,7 +78,7 @@ def _check_durations() -> list[CheckMessage]:
 _COUNTS = {
     "ANALYTICS_DAILY_EVENT_BUDGET": (1_000, 100_000),
     "ANALYTICS_AUDIT_BODIES": (0, 100),
-    "ANALYTICS_AUDIT_RETENTION_DAYS": (1, None),
+    "ANALYTICS_AUDIT_RETENTION_DAYS": (1, MAX_AUDIT_RETENTION_DAYS),
 }
 
 
@@ -90,6 +99,30 @@ def _check_counts() -> list[CheckMessage]:
             Warning(
                 f"{name} must be a whole number {wanted}, not {value!r}; {used}.",
                 id="aa_otel_analytics.W012",
+            )
+        )
+    return messages
+
+
+def _check_aggregation() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    mode = getattr(settings, "ANALYTICS_AGGREGATION", None)
+    if mode is not None and mode not in AGGREGATION_MODES:
+        choices = " or ".join(repr(m) for m in AGGREGATION_MODES)
+        messages.append(
+            Warning(
+                f"ANALYTICS_AGGREGATION must be {choices}, not {mode!r}; "
+                f"'auto' is used.",
+                id="aa_otel_analytics.W013",
+            )
+        )
+    share = getattr(settings, "ANALYTICS_DETAIL_SHARE", None)
+    if share is not None and not valid_share(share):
+        messages.append(
+            Warning(
+                f"ANALYTICS_DETAIL_SHARE must be a number from 0 to 1, not "
+                f"{share!r}; 0.5 is used.",
+                id="aa_otel_analytics.W013",
             )
         )
     return messages

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from aa_otel_analytics._ga4.config import InstallConfig, TokenConfig
@@ -31,7 +30,6 @@ EXAMPLE_TASK = "allianceauth.eveonline.tasks.update_character"
 STATS = "daily stats"
 ACTIVITY = "example page view and task event"
 
-_TRACER_NAME = "aa_otel_analytics.operator"
 _PAGE_MILLIS = 40
 _TASK_MILLIS = 250
 
@@ -65,9 +63,25 @@ def stats_events() -> list[AnalyticsEvent]:
     return metrics_to_events(data) if data is not None else []
 
 
-def _tracer_provider() -> TracerProvider:
-    # Never the global provider: these spans must not reach any exporter.
-    return TracerProvider(sampler=ALWAYS_ON, shutdown_on_exit=False)
+class _MarkedAttributes:
+    """Takes what the page-view hook sets, as a recording span would.
+
+    The examples are plain ``ReadableSpan`` objects, never started on a provider:
+    they reach no exporter, and ``OTEL_SDK_DISABLED`` (which hands out spans that
+    record nothing) does not stop the preview from showing what would be sent.
+    """
+
+    def __init__(self) -> None:
+        self.attributes: dict[str, object] = {}
+
+    def is_recording(self) -> bool:
+        return True
+
+    def set_attributes(self, attributes: dict[str, object]) -> None:
+        self.attributes.update(attributes)
+
+    def set_attribute(self, key: str, value: object) -> None:
+        self.attributes[key] = value
 
 
 def page_view_event(path: str = "/") -> AnalyticsEvent:
@@ -91,13 +105,16 @@ def page_view_event(path: str = "/") -> AnalyticsEvent:
     response = HttpResponse(content_type="text/html; charset=utf-8")
 
     end = time.time_ns()
-    tracer = _tracer_provider().get_tracer(_TRACER_NAME)
-    span = tracer.start_span(
-        "GET", kind=SpanKind.SERVER, start_time=end - _PAGE_MILLIS * 1_000_000
+    marked = _MarkedAttributes()
+    mark_page_view(marked, request, response)  # type: ignore[arg-type]
+    span = ReadableSpan(
+        "GET",
+        kind=SpanKind.SERVER,
+        attributes=marked.attributes,
+        start_time=end - _PAGE_MILLIS * 1_000_000,
+        end_time=end,
     )
-    mark_page_view(span, request, response)
-    span.end(end_time=end)
-    event = span_to_event(span)  # type: ignore[arg-type]
+    event = span_to_event(span)
     if event is None:
         raise ValueError(f"a GET of {path} would not be reported as a page view")
     return event
@@ -106,19 +123,18 @@ def page_view_event(path: str = "/") -> AnalyticsEvent:
 def task_event(task_name: str = EXAMPLE_TASK) -> AnalyticsEvent:
     """The event a worker sends when a task of this name succeeds."""
     end = time.time_ns()
-    tracer = _tracer_provider().get_tracer(_TRACER_NAME)
-    span = tracer.start_span(
+    span = ReadableSpan(
         f"run/{task_name}",
         kind=SpanKind.CONSUMER,
         start_time=end - _TASK_MILLIS * 1_000_000,
+        end_time=end,
         attributes={
             attr.CELERY_ACTION: "run",
             attr.CELERY_STATE: "SUCCESS",
             attr.CELERY_TASK_NAME: task_name,
         },
     )
-    span.end(end_time=end)
-    event = span_to_event(span)  # type: ignore[arg-type]
+    event = span_to_event(span)
     if event is None:
         raise ValueError(f"a run of {task_name} would not be reported")
     return event

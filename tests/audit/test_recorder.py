@@ -140,6 +140,23 @@ def test_no_body_is_kept_when_the_setting_is_zero(analytics, receiver, settings)
     assert row.body is None and row.events == {"celery_event": 1}
 
 
+def test_setting_zero_clears_payloads_stored_before(analytics, receiver, settings):
+    settings.ANALYTICS_AUDIT_BODIES = 5
+    analytics_event("my.app", "before")
+    flush()
+    settings.ANALYTICS_AUDIT_BODIES = 0
+    analytics_event("my.app", "after")
+    flush()
+
+    assert [row.body for row in rows()] == [None, None]
+
+
+def test_a_century_of_retention_still_prunes_and_sends(analytics, receiver, settings):
+    settings.ANALYTICS_AUDIT_RETENTION_DAYS = 800_000
+
+    assert analytics_daily_stats.delay().get() > 0
+
+
 def test_database_errors_are_absorbed_and_logged_once(
     analytics, receiver, client, monkeypatch, caplog
 ):

@@ -115,3 +115,32 @@ def test_disabled_send_stats_exits_non_zero(migrated):
 
     assert done.returncode == 1
     assert "analytics is off (the ANALYTICS_DISABLED setting)" in done.stderr
+
+
+def test_send_stats_on_an_unmigrated_database_fails_with_a_hint(tmp_path):
+    done = manage(tmp_path / "empty.sqlite3", "analytics_send_stats")
+
+    assert done.returncode == 1
+    assert "has `python manage.py migrate` been run?" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_status_runs_even_when_a_check_would_stop_other_commands(migrated):
+    done = manage(migrated, "analytics_status", ANALYTICS_ENDPOINT="ftp://nowhere")
+
+    assert done.returncode == 0, done.stderr
+    assert "ANALYTICS_ENDPOINT is malformed" in done.stdout
+
+
+def test_the_sdk_switch_still_previews_and_says_it_is_off(migrated):
+    preview = manage(migrated, "analytics_preview", OTEL_SDK_DISABLED="true")
+    dry_run = manage(
+        migrated, "analytics_send_stats", "--dry-run", OTEL_SDK_DISABLED="true"
+    )
+
+    assert preview.returncode == 0, preview.stderr
+    assert "analytics is OFF" in preview.stdout
+    assert '"name":"page_view"' in preview.stdout
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert "analytics is OFF" in dry_run.stdout
+    assert "OpenTelemetry's SDK is disabled" in dry_run.stdout

@@ -31,6 +31,11 @@ class Command(BaseCommand):
         from aa_otel_analytics import runtime
         from aa_otel_analytics.tasks import analytics_daily_stats
 
+        try:
+            load_config()
+        except DatabaseError as exc:
+            raise tables_unreadable(exc) from exc
+
         reasons = disabled_by()
         if reasons or not runtime.setup():
             why = " and ".join(reasons) or "see the log"
@@ -74,8 +79,19 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise tables_unreadable(exc) from exc
 
-        self.stdout.write("dry run: these stats requests would be sent now; none was")
-        if not found:
+        reasons = disabled_by()
+        if reasons:
+            self.stdout.write(
+                f"analytics is OFF ({' and '.join(reasons)}): nothing is sent; "
+                f"these are the stats requests it would send if it were on"
+            )
+        else:
+            self.stdout.write(
+                "dry run: these stats requests would be sent now; none was"
+            )
+        if not found and "the OTEL_SDK_DISABLED environment variable" in reasons:
+            self.stdout.write("no stats collected: OpenTelemetry's SDK is disabled")
+        elif not found:
             self.stdout.write("nothing would be sent: no used token has stats on")
         for request in found:
             write_request(self.stdout, request)

@@ -22,6 +22,8 @@ def _on(flag: bool) -> str:
 
 class Command(BaseCommand):
     help = "Show whether analytics is on, the install id, tokens and endpoint."
+    # The diagnosis tool must run when a check (such as E002) stops the others.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
