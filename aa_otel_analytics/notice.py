@@ -33,13 +33,38 @@ aa-otel-analytics: installed with analytics switched off ({why}); nothing is
 """
 
 
-def announce(stream: TextIO | None = None) -> None:
-    """Print the notice and log it once; called by the migration that preloads."""
+KEPT_OPT_OUT_NOTICE = """
+aa-otel-analytics: installed, and Alliance Auth's analytics opt-out is kept: the
+  team token's features are off, so nothing is sent to the team. See
+  python manage.py analytics_status.
+"""
+
+# Set when the preload migration creates the team token; the last migration of
+# the same ``migrate`` then announces once, knowing whether an opt-out was kept.
+_preloaded = False
+
+
+def preloaded() -> None:
+    global _preloaded
+    _preloaded = True
+
+
+def announce_if_preloaded(opted_out: bool) -> None:
+    global _preloaded
+    if _preloaded:
+        _preloaded = False
+        announce(opted_out=opted_out)
+
+
+def announce(stream: TextIO | None = None, *, opted_out: bool = False) -> None:
+    """Print the notice and log it once, after the migrations that preload."""
     from aa_otel_analytics.conf import conf
 
     text = FIRST_RUN_NOTICE
     if not conf.enabled:
         why = "ANALYTICS_DISABLED" if conf.ANALYTICS_DISABLED else "OTEL_SDK_DISABLED"
         text = OFF_NOTICE.format(why=why)
+    elif opted_out:
+        text = KEPT_OPT_OUT_NOTICE
     print(text, file=stream or sys.stdout)
     logger.info("%s", text.strip().splitlines()[0])

@@ -10,7 +10,7 @@ import uuid
 
 from django.db import migrations
 
-from aa_otel_analytics.notice import announce
+from aa_otel_analytics import notice
 
 TEAM_TOKEN = {
     "name": "AA Team Public Google Analytics (V4)",
@@ -37,7 +37,7 @@ def preload(apps, schema_editor):  # type: ignore[no-untyped-def]
     if not tokens.objects.filter(pk=1).exists():
         tokens.objects.create(pk=1, **TEAM_TOKEN)
         if schema_editor is not None:
-            announce()
+            notice.preloaded()
 
 
 class Migration(migrations.Migration):
