@@ -122,7 +122,7 @@ def build(days: Sequence[DayEvents]) -> Chart:
         if index % 5 == 0 or index == len(days) - 1:
             x_ticks.append(Tick(round(x + bar_width / 2, 2), f"{day.day:%m-%d}"))
     y_ticks = [
-        Tick(round(baseline - PLOT_HEIGHT * i / 4, 2), f"{y_max * i // 4:,}")
+        Tick(round(baseline - PLOT_HEIGHT * i / 4, 2), compact(y_max * i // 4))
         for i in range(5)
         if y_max * i % 4 == 0
     ]
@@ -141,3 +141,19 @@ def build(days: Sequence[DayEvents]) -> Chart:
         SERIES,
         sum(d.total for d in days),
     )
+
+
+def compact(count: int) -> str:
+    """An axis label that fits the left margin: 9,999, then 12k, 3.4M, 2G."""
+    if count < 10_000:
+        return f"{count:,}"
+
+    for size, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if count >= size:
+            value = count / size
+            return (
+                f"{value:.1f}".rstrip("0").rstrip(".") + suffix
+                if value < 10
+                else f"{value:.0f}{suffix}"
+            )
+    return str(count)

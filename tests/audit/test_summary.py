@@ -110,3 +110,12 @@ def test_last_success_by_token_ignores_drops_and_token_less_rows():
         "A": at(days_ago(1)),
         "B": at(days_ago(2)),
     }
+
+
+def test_axis_labels_stay_short_for_any_count():
+    from aa_otel_analytics.audit.chart import compact
+
+    labels = [compact(n) for n in (0, 75, 9_999, 12_500, 3_400_000, 2_000_000_000)]
+
+    assert labels == ["0", "75", "9,999", "12k", "3.4M", "2G"]
+    assert all(len(compact(10**n * 7)) <= 5 for n in range(13))
