@@ -33,4 +33,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix aa_otel_analytics tests bench collector-config
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-aa .pytest_cache .ruff_cache .hypothesis
