@@ -28,8 +28,8 @@ aa-otel-analytics: anonymous usage analytics is now on for this site.
 
 OFF_NOTICE = """
 aa-otel-analytics: installed with analytics switched off ({why}); nothing is
-  sent. The team token is preloaded so that the opt-out stays where Alliance
-  Auth's FAQ says; see python manage.py analytics_status.
+  sent. The team token is preloaded in the admin under Analytics
+  (OpenTelemetry) > Tokens; see python manage.py analytics_status.
 """
 
 

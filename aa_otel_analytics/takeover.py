@@ -7,11 +7,13 @@ a singleton row; that row exists only where its analytics module actually ran,
 because 5.x's squashed migration creates none. So:
 
 - its id, when there is one, becomes ours;
-- its team token with stats switched off, on a site where the id row exists, is
-  an opt-out, and our team token is switched off entirely (on a fresh 5.5 site
-  the same ``False`` is only the squashed migration's default);
-- the operator's own GA4 tokens are copied with their stats switch; page views and
-  task events, which Alliance Auth 5.5 never sent, start off for them.
+- on a site where the id row exists, a team token that could not send (stats
+  switched off, deleted, turned into a Universal Analytics token, or without a
+  secret) is an opt-out, and our team token is switched off entirely (on a fresh
+  5.5 site its ``send_stats = False`` is only the squashed migration's default);
+- the operator's own GA4 tokens that could send are copied with their stats
+  switch; page views and task events, which Alliance Auth 5.5 never sent, start
+  off for them. Tokens Google would refuse are left behind.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from aa_otel_analytics._ga4.config import MEASUREMENT_ID
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ class Takeover:
     identifier: bool = False
     opted_out: bool = False
     copied: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = []
@@ -51,7 +56,21 @@ class Takeover:
             parts.append("kept its opt-out (team token switched off)")
         if self.copied:
             parts.append(f"copied {len(self.copied)} token(s) of this site")
+        if self.left:
+            parts.append(
+                f"left {len(self.left)} token(s) Google would refuse "
+                f"({', '.join(self.left)})"
+            )
         return "; ".join(parts)
+
+
+def could_send(token: AllianceAuthToken) -> bool:
+    """Whether Alliance Auth 5.5 could have sent anything with this token."""
+    return (
+        token.type == "GA-V4"
+        and bool(MEASUREMENT_ID.match(token.measurement_id))
+        and bool(token.secret.strip())
+    )
 
 
 def apply(
@@ -69,13 +88,16 @@ def apply(
     our_identifier.objects.update_or_create(pk=1, defaults={"identifier": identifier})
     done.identifier = True
     team = [t for t in tokens if t.measurement_id == TEAM_MEASUREMENT_ID]
-    if team and not any(t.send_stats for t in team):
+    if not any(could_send(t) and t.send_stats for t in team):
         our_tokens.objects.filter(token=TEAM_MEASUREMENT_ID).update(
             send_page_views=False, send_celery_tasks=False, send_stats=False
         )
         done.opted_out = True
     for token in tokens:
         if token.measurement_id == TEAM_MEASUREMENT_ID:
+            continue
+        if not could_send(token):
+            done.left.append(token.name)
             continue
         if our_tokens.objects.filter(token=token.measurement_id).exists():
             continue

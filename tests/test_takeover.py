@@ -87,3 +87,38 @@ def test_the_sites_own_tokens_are_copied_once_with_their_stats_switch():
 
 def test_without_alliance_auths_app_there_is_nothing_to_read():
     assert takeover.read_alliance_auth(django_apps) == (None, [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        [],
+        [
+            AllianceAuthToken(
+                "team", "GA-U", takeover.TEAM_MEASUREMENT_ID, "team-secret", True
+            )
+        ],
+        [AllianceAuthToken("team", "GA-V4", takeover.TEAM_MEASUREMENT_ID, " ", True)],
+    ],
+    ids=["team token deleted", "turned into GA-U", "secret removed"],
+)
+def test_every_way_of_stopping_alliance_auth_is_an_opt_out(tokens):
+    done = apply(AA_ID, tokens)
+
+    assert done.opted_out
+    assert team_features() == (False, False, False)
+
+
+@pytest.mark.django_db
+def test_tokens_google_would_refuse_are_left_behind():
+    refused = [
+        AllianceAuthToken("Old UA", "GA-U", "UA-1234-1", "s", True),
+        AllianceAuthToken("No secret", "GA-V4", "G-NOSECRET1", "", True),
+    ]
+
+    done = apply(AA_ID, [team(True), *refused])
+
+    assert not AnalyticsTokens.objects.filter(name__in=["Old UA", "No secret"])
+    assert done.left == ["Old UA", "No secret"]
+    assert "left 2 token(s) Google would refuse" in done.summary()
