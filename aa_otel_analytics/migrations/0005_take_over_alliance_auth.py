@@ -6,6 +6,8 @@ so that its tables exist when this runs, whichever app ``migrate`` reaches first
 
 from __future__ import annotations
 
+import importlib
+
 from django.apps import apps as global_apps
 from django.db import migrations
 
@@ -14,9 +16,7 @@ from aa_otel_analytics import notice, takeover
 
 def take_over(apps, schema_editor):  # type: ignore[no-untyped-def]
     identifier, tokens = takeover.read_alliance_auth(apps)
-    preload = __import__(
-        "aa_otel_analytics.migrations.0002_preload", fromlist=["TEAM_TOKEN"]
-    )
+    preload = importlib.import_module("aa_otel_analytics.migrations.0002_preload")
     done = takeover.apply(
         apps.get_model("aa_otel_analytics", "AnalyticsIdentifier"),
         apps.get_model("aa_otel_analytics", "AnalyticsTokens"),
