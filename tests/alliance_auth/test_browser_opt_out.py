@@ -53,9 +53,18 @@ def traffic_after_settling(site, session, receiver) -> tuple[int, int]:
     for round_ in range(3):
         assert session.get(f"{site.url}/dashboard/?r={round_}").status_code == 200
     site.manage("shell", "-c", QUEUE_TASK)
-    receiver.wait_for(lambda: receiver.events("celery_event"), timeout_secs=60)
+    receiver.wait_for(lambda: queued_task_ran(receiver), timeout_secs=60)
     time.sleep(SETTLE_SECS)  # any page view of the rounds has had its batch by now
-    return len(receiver.events("page_view")), len(receiver.events("celery_event"))
+    return len(receiver.events("page_view")), queued_task_ran(receiver)
+
+
+def queued_task_ran(receiver) -> bool:
+    """Our task's event arrived (a login or beat may add events of their own)."""
+    namespace, name = TASK.rsplit(".tasks.", 1)
+    return any(
+        e["params"].get("namespace") == namespace and e["params"].get("task") == name
+        for e in receiver.events("celery_event")
+    )
 
 
 @pytest.mark.timeout(600)
@@ -98,7 +107,7 @@ def test_unticking_page_views_in_the_admin_stops_them_and_only_them(
         finally:
             browser.close()
 
-    assert before == (3, 1)
-    assert off == (0, 1), "page views went on, or task events stopped"
-    assert back == (3, 1)
+    assert before == (3, True)
+    assert off == (0, True), "page views went on, or task events stopped"
+    assert back == (3, True)
     assert trap.attempts == []
