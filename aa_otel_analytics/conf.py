@@ -183,7 +183,9 @@ def positive_seconds(value: object) -> bool:
 
 
 def _positive_float(value: object, default: float) -> float:
-    return float(value) if positive_seconds(value) else default  # type: ignore[arg-type]
+    if not positive_seconds(value):
+        return default
+    return float(value)  # type: ignore[arg-type]
 
 
 conf = Settings()

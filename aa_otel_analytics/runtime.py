@@ -121,7 +121,8 @@ def _forwarding(provider: object, owns_provider: bool) -> Forwarding | None:
 
     forwarding = pipeline.build(owns_provider)
     if forwarding is not None and forwarding.span_processor is not None:
-        provider.add_span_processor(forwarding.span_processor)  # type: ignore[attr-defined]
+        add = provider.add_span_processor  # type: ignore[attr-defined]
+        add(forwarding.span_processor)
     return forwarding
 
 

@@ -57,7 +57,8 @@ _MODULES = {
 def exporter_factory(plan: SignalPlan) -> Callable[[], Any]:
     """The class of the OTLP exporter for one signal, imported now."""
     module_name, class_name = _MODULES[(plan.signal, plan.protocol)]
-    return getattr(importlib.import_module(module_name), class_name)  # type: ignore[no-any-return]
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name)  # type: ignore[no-any-return]
 
 
 class _PerProcess:

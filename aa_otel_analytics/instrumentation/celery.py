@@ -88,7 +88,9 @@ def _current_span() -> trace.Span:
         return trace.get_current_span()
 
     span = otel_context.get_value(_SPAN_KEY)
-    return span if span is not None else trace.INVALID_SPAN  # type: ignore[return-value]
+    if span is None:
+        return trace.INVALID_SPAN
+    return span  # type: ignore[return-value]
 
 
 def _value(retval: Any) -> int:
